@@ -1,0 +1,40 @@
+@{
+    RootModule             = 'Cxpa.PowerShell.dll'
+    ModuleVersion          = '0.1.0'
+    CompatiblePSEditions   = @('Desktop', 'Core')
+    GUID                   = '6f0d2a7e-3c1b-4e8f-9a52-7c4b1d9e0f31'
+    Author                 = 'Cxpa'
+    CompanyName            = 'Cxpa'
+    Copyright              = '(c) 2026 Cxpa. All rights reserved.'
+    Description            = 'PowerShell module for the CXPA agent platform: start, wait for and download agent runs, register and ingest external runs, verify zone tokens, and report run events from agent runtimes.'
+    PowerShellVersion      = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess       = @('Cxpa.format.ps1xml')
+    TypesToProcess         = @('Cxpa.types.ps1xml')
+    FunctionsToExport      = @()
+    CmdletsToExport        = @(
+        'Connect-Cxpa'
+        'Disconnect-Cxpa'
+        'Get-CxpaConnection'
+        'Start-CxpaRun'
+        'Wait-CxpaRun'
+        'Get-CxpaRun'
+        'Save-CxpaRunOutput'
+        'Register-CxpaRun'
+        'Send-CxpaIngest'
+        'Send-CxpaRunEvent'
+        'Get-CxpaCredential'
+        'Test-CxpaZoneToken'
+        'New-CxpaZoneToken'
+    )
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('CXPA', 'Agents', 'AI', 'Automation', 'Runbook', 'JWT', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/cxpa/cxpa-powershell'
+            LicenseUri   = 'https://github.com/cxpa/cxpa-powershell/blob/main/LICENSE'
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

@@ -1,0 +1,1 @@
+namespace Cxpa.PowerShell { internal static class P {} }
