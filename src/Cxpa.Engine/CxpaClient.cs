@@ -1,0 +1,338 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net.Http;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Cxpa.Engine.Http;
+using Cxpa.Engine.Json;
+
+namespace Cxpa.Engine
+{
+    /// <summary>The answer of a trigger-and-wait: a terminal run, or the id of a run still in flight.</summary>
+    public sealed class TriggerWaitResult
+    {
+        /// <summary>The run id.</summary>
+        public long RunId { get; set; }
+        /// <summary>True when the server's wait window elapsed (202).</summary>
+        public bool TimedOut { get; set; }
+        /// <summary>The terminal run (null when TimedOut).</summary>
+        public Run? Run { get; set; }
+    }
+
+    /// <summary>
+    /// The platform's calls for one endpoint (URL + secret). Cheap to create: every client shares one pooled HttpClient.
+    /// The secret decides the family of endpoints: ingest key (agent), zone token (zone) or agent API key (runtime).
+    /// </summary>
+    public sealed class CxpaClient
+    {
+        /// <summary>Creates a client.</summary>
+        public CxpaClient(CxpaEndpoint endpoint, CxpaCallOptions? options = null)
+        {
+            Endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
+            Options = options ?? new CxpaCallOptions();
+        }
+
+        /// <summary>Where and with which secret.</summary>
+        public CxpaEndpoint Endpoint { get; }
+        /// <summary>Retries, timeouts, logging.</summary>
+        public CxpaCallOptions Options { get; }
+
+        /// <summary>The longest server-side wait window the platform grants (300 s).</summary>
+        public static readonly TimeSpan PlatformWaitCeiling = TimeSpan.FromMilliseconds(300_000);
+
+        private bool Zone => Endpoint.AuthKind == CxpaAuthKind.ZoneToken;
+
+        private string AgentRuns(long agentId) => Zone
+            ? $"api/zones/agents/{agentId.ToString(CultureInfo.InvariantCulture)}/runs"
+            : $"api/agents/{agentId.ToString(CultureInfo.InvariantCulture)}/runs";
+
+        private void Require(CxpaAuthKind kind, string what)
+        {
+            if (Endpoint.AuthKind != kind)
+                throw new CxpaConfigurationException($"{what} needs {Describe(kind)}, but the connection uses {Describe(Endpoint.AuthKind)}.", "WrongKeyKind");
+        }
+
+        private void RequireAgentOrZone(string what)
+        {
+            if (Endpoint.AuthKind == CxpaAuthKind.AgentApiKey)
+                throw new CxpaConfigurationException($"{what} needs an ingest API key or a zone token, but the connection uses {Describe(Endpoint.AuthKind)}.", "WrongKeyKind");
+        }
+
+        /// <summary>Human name of a kind of secret.</summary>
+        public static string Describe(CxpaAuthKind kind) => kind switch
+        {
+            CxpaAuthKind.IngestApiKey => "an ingest API key",
+            CxpaAuthKind.ZoneToken => "a zone token",
+            _ => "an agent API key",
+        };
+
+        /// <summary>Starts a run (trigger; zone: runs.create). Not idempotent: never resent once it may have reached the server.</summary>
+        public async Task<Run> TriggerRunAsync(long agentId, object? input, CancellationToken ct)
+        {
+            RequireAgentOrZone("Starting a run");
+            var req = new CxpaRequest
+            {
+                Method = HttpMethod.Post,
+                Path = Zone ? AgentRuns(agentId) : AgentRuns(agentId) + "/trigger",
+                Body = Zone ? Obj("payload", input ?? EmptyObject()) : Obj("input", input ?? EmptyObject()),
+                HasBody = true,
+                Retry = RetryMode.UntilReached,
+                NoStore = Zone,
+            };
+            using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
+            var root = doc.RootElement;
+            var run = new Run { AgentId = agentId, Input = input, Status = RunStatus.Queued, CreatedAt = DateTimeOffset.UtcNow };
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                if (root.TryGetProperty("runId", out var id)) run.RunId = JsonRead.Int64(id) ?? 0;
+                else if (root.TryGetProperty("id", out id)) run.RunId = JsonRead.Int64(id) ?? 0;
+                if (root.TryGetProperty("status", out var st)) run.Status = JsonRead.String(st) ?? run.Status;
+            }
+            if (run.RunId <= 0) throw Invalid(req, "the answer has no runId");
+            return run;
+        }
+
+        /// <summary>Starts a run and waits on the server (trigger-and-wait) for at most <paramref name="window"/> (capped at 300 s).</summary>
+        public async Task<TriggerWaitResult> TriggerAndWaitAsync(long agentId, object? input, TimeSpan window, CancellationToken ct)
+        {
+            RequireAgentOrZone("Starting a run");
+            var ms = ClampWindow(window);
+            var req = new CxpaRequest
+            {
+                Method = HttpMethod.Post,
+                Path = AgentRuns(agentId) + "/trigger-and-wait",
+                Body = new Dictionary<string, object?> { ["input"] = input ?? EmptyObject(), ["timeoutMs"] = ms },
+                HasBody = true,
+                Retry = RetryMode.UntilReached,
+                ExtraHeaderTime = TimeSpan.FromMilliseconds(ms),
+                NoStore = Zone,
+            };
+            if (Zone) { var b = (Dictionary<string, object?>)req.Body; b.Remove("input"); b["payload"] = input ?? EmptyObject(); }
+            using var resp = await SendAsync(req, ct).ConfigureAwait(false);
+            using var doc = await CxpaHttp.ReadJsonAsync(resp, req, Options, ct).ConfigureAwait(false);
+            return ParseWaitAnswer((int)resp.StatusCode, doc.RootElement, agentId, req);
+        }
+
+        internal TriggerWaitResult ParseWaitAnswer(int status, JsonElement root, long agentId, CxpaRequest req)
+        {
+            if (root.ValueKind != JsonValueKind.Object) throw Invalid(req, "the answer is not a JSON object");
+            bool timedOut = status == 202 || (root.TryGetProperty("timedOut", out var t) && t.ValueKind == JsonValueKind.True);
+            if (timedOut)
+            {
+                long id = root.TryGetProperty("runId", out var r) ? JsonRead.Int64(r) ?? 0 : 0;
+                if (id <= 0) throw Invalid(req, "the 202 answer has no runId");
+                return new TriggerWaitResult { RunId = id, TimedOut = true };
+            }
+            var run = Run.FromJson(root, Options.ObjectFactory);
+            if (run.AgentId == null) run.AgentId = agentId;
+            if (run.RunId <= 0) throw Invalid(req, "the run row has no id");
+            return new TriggerWaitResult { RunId = run.RunId, Run = run };
+        }
+
+        /// <summary>Reads a run.</summary>
+        public async Task<Run> GetRunAsync(long agentId, long runId, CancellationToken ct)
+        {
+            RequireAgentOrZone("Reading a run");
+            var req = new CxpaRequest
+            {
+                Method = HttpMethod.Get,
+                Path = AgentRuns(agentId) + "/" + runId.ToString(CultureInfo.InvariantCulture),
+                RunId = runId,
+                NoStore = Zone,
+            };
+            using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
+            var run = Run.FromJson(doc.RootElement, Options.ObjectFactory);
+            if (run.RunId == 0) run.RunId = runId;
+            if (run.AgentId == null) run.AgentId = agentId;
+            return run;
+        }
+
+        /// <summary>Starts a run and opens its file stream (trigger-and-download). The caller owns the answer.</summary>
+        public async Task<DownloadAnswer> TriggerAndDownloadAsync(long agentId, object? input, TimeSpan window, CancellationToken ct)
+        {
+            RequireAgentOrZone("Downloading a run's output");
+            var ms = ClampWindow(window);
+            var body = new Dictionary<string, object?> { [Zone ? "payload" : "input"] = input ?? EmptyObject(), ["timeoutMs"] = ms };
+            var req = new CxpaRequest
+            {
+                Method = HttpMethod.Post,
+                Path = AgentRuns(agentId) + "/trigger-and-download",
+                Body = body,
+                HasBody = true,
+                Retry = RetryMode.UntilReached,
+                StreamResponse = true,
+                ExtraHeaderTime = TimeSpan.FromMilliseconds(ms),
+                NoStore = Zone,
+            };
+            var resp = await SendAsync(req, ct).ConfigureAwait(false);
+            try
+            {
+                long? runId = null;
+                if (resp.Headers.TryGetValues("x-run-id", out var ids))
+                    foreach (var v in ids)
+                        if (long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)) runId = l;
+                var mediaType = resp.Content.Headers.ContentType?.MediaType;
+                if ((int)resp.StatusCode == 202 || (mediaType == "application/json" && runId == null && resp.Content.Headers.ContentDisposition == null))
+                {
+                    using var doc = await CxpaHttp.ReadJsonAsync(resp, req, Options, ct).ConfigureAwait(false);
+                    var w = ParseWaitAnswer(202, doc.RootElement, agentId, req);
+                    resp.Dispose();
+                    return new DownloadAnswer(null, w.RunId, true, req, Options);
+                }
+                return new DownloadAnswer(resp, runId, false, req, Options);
+            }
+            catch
+            {
+                resp.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Registers an externally-triggered run (idempotent on externalRunId).</summary>
+        public async Task<RegisteredRun> RegisterRunAsync(long agentId, string externalRunId, object? input, object? metadata, Guid? userId, CancellationToken ct)
+        {
+            Require(CxpaAuthKind.IngestApiKey, "Registering a run");
+            var body = new Dictionary<string, object?> { ["externalRunId"] = externalRunId };
+            if (input != null) body["input"] = input;
+            if (metadata != null) body["metadata"] = metadata;
+            if (userId != null) body["userId"] = userId.Value.ToString();
+            var req = new CxpaRequest { Method = HttpMethod.Post, Path = AgentRuns(agentId) + "/register", Body = body, HasBody = true, Retry = RetryMode.Idempotent };
+            using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
+            var root = doc.RootElement;
+            var r = new RegisteredRun { AgentId = agentId, ExternalRunId = externalRunId };
+            if (root.TryGetProperty("runId", out var id)) r.RunId = JsonRead.Int64(id) ?? 0;
+            if (r.RunId <= 0) throw Invalid(req, "the answer has no runId");
+            if (root.TryGetProperty("credentialsToken", out var tok) && tok.ValueKind == JsonValueKind.String && tok.GetString() is { Length: > 0 } s)
+                r.CredentialsToken = Secret.FromString(s);
+            if (root.TryGetProperty("expiresInSeconds", out var exp)) r.ExpiresInSeconds = JsonRead.Int32(exp);
+            if (r.ExpiresInSeconds != null) r.ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(r.ExpiresInSeconds.Value);
+            return r;
+        }
+
+        /// <summary>Reports a standalone agent's run (upsert on externalRunId).</summary>
+        public async Task<IngestResult> IngestAsync(long agentId, string externalRunId, string status, object? output, long? outputs, string? error, CancellationToken ct)
+        {
+            Require(CxpaAuthKind.IngestApiKey, "Ingesting a run");
+            var body = new Dictionary<string, object?> { ["externalRunId"] = externalRunId, ["status"] = status };
+            if (output != null) body["output"] = output;
+            if (outputs != null) body["outputs"] = outputs.Value;
+            if (error != null) body["error"] = error;
+            var req = new CxpaRequest { Method = HttpMethod.Post, Path = AgentRuns(agentId) + "/ingest", Body = body, HasBody = true, Retry = RetryMode.Idempotent };
+            using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
+            var root = doc.RootElement;
+            var r = new IngestResult { AgentId = agentId, ExternalRunId = externalRunId, Status = status };
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                if (root.TryGetProperty("runId", out var id)) r.RunId = JsonRead.Int64(id) ?? 0;
+                if (root.TryGetProperty("status", out var st)) r.Status = JsonRead.String(st) ?? status;
+            }
+            return r;
+        }
+
+        /// <summary>Reads a credential of the zone's agent by integration key.</summary>
+        public async Task<CredentialData> GetZoneCredentialAsync(long agentId, string integrationKey, CancellationToken ct)
+        {
+            Require(CxpaAuthKind.ZoneToken, "Reading a credential by integration key");
+            var req = new CxpaRequest
+            {
+                Method = HttpMethod.Get,
+                Path = $"api/zones/agents/{agentId.ToString(CultureInfo.InvariantCulture)}/credentials/{Uri.EscapeDataString(integrationKey)}",
+                NoStore = true,
+            };
+            using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
+            return ReadCredential(doc.RootElement, req);
+        }
+
+        /// <summary>Resolves a credential from a runtime (agent API key + credentials token).</summary>
+        public async Task<CredentialData> ResolveCredentialAsync(string connectionId, long? runId, CancellationToken ct)
+        {
+            Require(CxpaAuthKind.AgentApiKey, "Resolving a credential by connection id");
+            if (Endpoint.CredentialsToken == null)
+                throw new CxpaConfigurationException("Resolving a credential needs the run's credentials token (-CredentialsToken).", "MissingCredentialsToken");
+            var req = new CxpaRequest
+            {
+                Method = HttpMethod.Get,
+                Path = $"api/credentials/{Uri.EscapeDataString(connectionId)}/resolve",
+                RunId = runId,
+                SecretHeaders = new List<KeyValuePair<string, Secret>> { new KeyValuePair<string, Secret>("x-credentials-token", Endpoint.CredentialsToken) },
+            };
+            using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
+            return ReadCredential(doc.RootElement, req);
+        }
+
+        /// <summary>Sends a runtime callback event (started, output, complete, fail, waiting).</summary>
+        public async Task<RunEventResult> SendRunEventAsync(long runId, string eventName, IDictionary<string, object?> body, CancellationToken ct)
+        {
+            Require(CxpaAuthKind.AgentApiKey, "Sending a run event");
+            var req = new CxpaRequest
+            {
+                Method = HttpMethod.Post,
+                Path = $"api/runs/{runId.ToString(CultureInfo.InvariantCulture)}/callback",
+                Body = body,
+                HasBody = true,
+                RunId = runId,
+                // A callback is a state report; repeating the same report is harmless, except that an intermediate
+                // output repeated is not: keep it to the refused-before-reaching rule.
+                Retry = eventName == "output" ? RetryMode.UntilReached : RetryMode.Idempotent,
+            };
+            using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
+            var root = doc.RootElement;
+            var r = new RunEventResult { RunId = runId, Event = eventName, Ok = true };
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                if (root.TryGetProperty("ok", out var ok)) r.Ok = JsonRead.Bool(ok) ?? true;
+                if (root.TryGetProperty("status", out var st)) r.Status = JsonRead.String(st);
+            }
+            return r;
+        }
+
+        private CredentialData ReadCredential(JsonElement root, CxpaRequest req)
+        {
+            if (root.ValueKind != JsonValueKind.Object) throw Invalid(req, "the credential is not a JSON object");
+            var c = new CredentialData();
+            var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var p in root.EnumerateObject())
+                fields[p.Name] = JsonTree.ToValue(p.Value, DictionaryObjectFactory.Instance);
+            c.Type = fields.TryGetValue("type", out var t) && t is string ts ? ts : "";
+            c.Fields = fields;
+            return c;
+        }
+
+        private async Task<JsonDocument> JsonCallAsync(CxpaRequest req, CancellationToken ct)
+        {
+            using var resp = await SendAsync(req, ct).ConfigureAwait(false);
+            return await WithDeadline(req, ct, c => CxpaHttp.ReadJsonAsync(resp, req, Options, c)).ConfigureAwait(false);
+        }
+
+        private Task<HttpResponseMessage> SendAsync(CxpaRequest req, CancellationToken ct)
+            => WithDeadline(req, ct, c => CxpaHttp.SendAsync(Endpoint, Options, req, c));
+
+        private async Task<T> WithDeadline<T>(CxpaRequest req, CancellationToken ct, Func<CancellationToken, Task<T>> op)
+        {
+            if (Options.Deadline == null) return await op(ct).ConfigureAwait(false);
+            var left = Options.Deadline.Value - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero) throw DeadlineError(req, null);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(left);
+            try { return await op(cts.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested) { throw DeadlineError(req, ex); }
+        }
+
+        private CxpaTimeoutException DeadlineError(CxpaRequest req, Exception? inner)
+            => new CxpaTimeoutException($"{req.Method} {req.Path} did not finish within the time allowed (-TimeoutSec)." + (req.RunId != null ? $" Run id: {req.RunId}." : ""), req.RunId, inner);
+
+        private static CxpaApiException Invalid(CxpaRequest req, string what)
+            => new CxpaApiException($"{req.Method} {req.Path}: {what}.", 200, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path);
+
+        private static int ClampWindow(TimeSpan window)
+        {
+            var ms = window <= TimeSpan.Zero || window > PlatformWaitCeiling ? PlatformWaitCeiling.TotalMilliseconds : window.TotalMilliseconds;
+            return (int)Math.Max(1, Math.Ceiling(ms));
+        }
+
+        private static Dictionary<string, object?> Obj(string name, object? value) => new Dictionary<string, object?> { [name] = value };
+        private static Dictionary<string, object?> EmptyObject() => new Dictionary<string, object?>();
+    }
+}

@@ -1,0 +1,148 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using Cxpa.Engine.Http;
+
+namespace Cxpa.Engine
+{
+    /// <summary>Live counters of a download, read by the pipeline thread for progress.</summary>
+    public sealed class DownloadProgress
+    {
+        private long _bytes;
+        /// <summary>Bytes written so far.</summary>
+        public long BytesWritten => Interlocked.Read(ref _bytes);
+        /// <summary>Content-Length, when sent.</summary>
+        public long? TotalBytes { get; internal set; }
+        /// <summary>The file name being written, once known.</summary>
+        public string? FileName { get; internal set; }
+        internal void Add(int n) => Interlocked.Add(ref _bytes, n);
+    }
+
+    /// <summary>The open answer of a trigger-and-download: either a file stream to save, or a 202 timed-out placeholder.</summary>
+    public sealed class DownloadAnswer : IDisposable
+    {
+        /// <summary>Copy buffer size.</summary>
+        public const int BufferSize = 256 * 1024;
+
+        private readonly HttpResponseMessage? _response;
+        private readonly CxpaRequest _request;
+        private readonly CxpaCallOptions _options;
+
+        internal DownloadAnswer(HttpResponseMessage? response, long? runId, bool timedOut, CxpaRequest request, CxpaCallOptions options)
+        {
+            _response = response;
+            _request = request;
+            _options = options;
+            RunId = runId;
+            TimedOut = timedOut;
+            if (response != null)
+            {
+                ContentType = response.Content.Headers.ContentType?.ToString();
+                ContentLength = response.Content.Headers.ContentLength;
+                ContentDisposition = response.Content.Headers.TryGetValues("Content-Disposition", out var cd) ? string.Join(", ", cd) : null;
+                SuggestedFileName = FileNames.FromContentDisposition(ContentDisposition);
+            }
+        }
+
+        /// <summary>The run id (x-run-id or the 202 body).</summary>
+        public long? RunId { get; }
+        /// <summary>True when the wait window elapsed before the runtime answered (202).</summary>
+        public bool TimedOut { get; }
+        /// <summary>The content type sent.</summary>
+        public string? ContentType { get; }
+        /// <summary>Content-Length, when sent (else chunked).</summary>
+        public long? ContentLength { get; }
+        /// <summary>The raw Content-Disposition header.</summary>
+        public string? ContentDisposition { get; }
+        /// <summary>The file name from Content-Disposition (filename* first), sanitized; null when none.</summary>
+        public string? SuggestedFileName { get; }
+
+        /// <summary>
+        /// Streams the body to a temporary file in <paramref name="directory"/>, checks the byte count, flushes, then moves it
+        /// into place as <paramref name="fileName"/>. On any failure or cancel the temporary file is deleted and any existing file is untouched.
+        /// Without <paramref name="force"/> an existing file is never replaced: the new file gets a free name "name (1).ext".
+        /// </summary>
+        public async Task<DownloadedFile> SaveAsync(string directory, string fileName, bool force, DownloadProgress progress, CancellationToken ct)
+        {
+            if (_response == null) throw new InvalidOperationException("The answer has no file: the wait window elapsed (TimedOut).");
+            var dir = Path.GetFullPath(directory);
+            var target = FileNames.CombineInside(dir, fileName);
+            progress.TotalBytes = ContentLength;
+            progress.FileName = Path.GetFileName(target);
+            var temp = Path.Combine(dir, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial");
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            long written = 0;
+            bool moved = false;
+            try
+            {
+                using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+                {
+                    if (ContentLength is { } len && len > 0)
+                    {
+                        try { fs.SetLength(len); fs.SetLength(0); } catch (IOException) { /* best effort: fail early on a full disk */ }
+                    }
+                    using var body = await _response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                    using var readCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    while (true)
+                    {
+                        int n;
+                        readCts.CancelAfter(_options.ReadTimeout);
+                        try
+                        {
+                            n = await body.ReadAsync(buffer, 0, BufferSize, readCts.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+                        {
+                            throw new CxpaTimeoutException($"The download of run {RunId} stalled: no data for {_options.ReadTimeout.TotalSeconds:0.#} s after {written} bytes.", RunId, ex);
+                        }
+                        catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
+                        {
+                            throw new CxpaDownloadException(BrokeOff(written) + " (" + ex.Message + ").", RunId, ex);
+                        }
+                        if (n == 0) break;
+                        await fs.WriteAsync(buffer, 0, n, ct).ConfigureAwait(false);
+                        written += n;
+                        progress.Add(n);
+                    }
+                    if (ContentLength is { } expected && written != expected)
+                        throw new CxpaDownloadException(BrokeOff(written) + ".", RunId);
+                    fs.Flush(true);
+                }
+                var final = target;
+                if (File.Exists(final) && !force) final = FileNames.FreeName(final);
+                MoveIntoPlace(temp, final, force);
+                moved = true;
+                _options.Log.Verbose($"Saved {written} bytes of run {RunId} to {final}.");
+                return new DownloadedFile { RunId = RunId, Path = final, ContentType = ContentType, Length = written, SuggestedFileName = SuggestedFileName };
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                if (!moved)
+                {
+                    try { if (File.Exists(temp)) File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                }
+            }
+        }
+
+        private string BrokeOff(long written) => ContentLength is { } len
+            ? $"The download of run {RunId} broke off after {written} of {len} bytes; nothing was saved, and the platform does not keep the file"
+            : $"The download of run {RunId} broke off after {written} bytes; nothing was saved, and the platform does not keep the file";
+
+        private static void MoveIntoPlace(string temp, string final, bool force)
+        {
+#if NET8_0_OR_GREATER
+            File.Move(temp, final, overwrite: force);
+#else
+            if (force && File.Exists(final)) File.Replace(temp, final, null);
+            else File.Move(temp, final);
+#endif
+        }
+
+        /// <summary>Closes the answer.</summary>
+        public void Dispose() => _response?.Dispose();
+    }
+}

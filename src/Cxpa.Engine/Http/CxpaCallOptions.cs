@@ -1,0 +1,26 @@
+using System;
+using Cxpa.Engine.Json;
+
+namespace Cxpa.Engine
+{
+    /// <summary>Retries, timeouts and logging for the calls of one client.</summary>
+    public sealed class CxpaCallOptions
+    {
+        /// <summary>How many times a retryable failure is retried (0 = never). Default 3.</summary>
+        public int MaximumRetryCount { get; set; } = 3;
+        /// <summary>The delay before the first retry; later ones back off exponentially with jitter. Retry-After wins. Default 1 s.</summary>
+        public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+        /// <summary>The longest Retry-After honoured; a longer one ends the retries. Default 60 s.</summary>
+        public TimeSpan MaximumRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
+        /// <summary>How long to wait for the answer's headers (a wait call adds its server window). Default 100 s.</summary>
+        public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+        /// <summary>How long one read of a body may take. Default 30 s.</summary>
+        public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>The overall deadline of the operation (-TimeoutSec); null for none.</summary>
+        public DateTimeOffset? Deadline { get; set; }
+        /// <summary>Where the engine tells what it does.</summary>
+        public ICxpaLog Log { get; set; } = NullLog.Instance;
+        /// <summary>What JSON objects become.</summary>
+        public IJsonObjectFactory ObjectFactory { get; set; } = DictionaryObjectFactory.Instance;
+    }
+}

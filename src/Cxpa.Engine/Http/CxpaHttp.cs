@@ -1,0 +1,319 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Cxpa.Engine.Json;
+using Polly;
+using Polly.Retry;
+
+namespace Cxpa.Engine.Http
+{
+    /// <summary>When a failed request may be sent again.</summary>
+    public enum RetryMode
+    {
+        /// <summary>Never.</summary>
+        Never,
+        /// <summary>Not idempotent (trigger): only when the server certainly did not act on it (429, connection refused).</summary>
+        UntilReached,
+        /// <summary>Idempotent or keyed (GET, register, ingest): 408/429/502/503/504, connection failures, header timeouts.</summary>
+        Idempotent,
+    }
+
+    /// <summary>One request to send.</summary>
+    internal sealed class CxpaRequest
+    {
+        public HttpMethod Method = HttpMethod.Get;
+        public string Path = "";
+        public object? Body;
+        public bool HasBody;
+        public RetryMode Retry = RetryMode.Idempotent;
+        public long? RunId;
+        public bool StreamResponse;
+        public TimeSpan? ExtraHeaderTime;
+        public bool NoStore;
+        public List<KeyValuePair<string, Secret>>? SecretHeaders;
+    }
+
+    /// <summary>The process-wide HTTP core: one pooled handler, retries, timeouts and error mapping.</summary>
+    internal static class CxpaHttp
+    {
+        public static readonly HttpClient Client = CreateClient();
+        private static readonly string UserAgent = "Cxpa-PowerShell/" + typeof(CxpaHttp).Assembly.GetName().Version?.ToString(3);
+        private static readonly ResiliencePropertyKey<CxpaRequest> RequestKey = new ResiliencePropertyKey<CxpaRequest>("cxpa.request");
+        private static readonly ResiliencePropertyKey<CxpaCallOptions> OptionsKey = new ResiliencePropertyKey<CxpaCallOptions>("cxpa.options");
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, TimeSpan), ResiliencePipeline<HttpResponseMessage>> Pipelines
+            = new System.Collections.Concurrent.ConcurrentDictionary<(int, TimeSpan), ResiliencePipeline<HttpResponseMessage>>();
+
+        private static HttpClient CreateClient()
+        {
+#if NET8_0_OR_GREATER
+            var handler = new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                UseCookies = false,
+                ConnectTimeout = TimeSpan.FromSeconds(30),
+            };
+#else
+            var handler = new HttpClientHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+                MaxConnectionsPerServer = 256,
+            };
+#endif
+            var c = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+            return c;
+        }
+
+        private static ResiliencePipeline<HttpResponseMessage> Pipeline(CxpaCallOptions o)
+        {
+            if (o.MaximumRetryCount <= 0) return ResiliencePipeline<HttpResponseMessage>.Empty;
+            return Pipelines.GetOrAdd((o.MaximumRetryCount, o.RetryInterval), key => new ResiliencePipelineBuilder<HttpResponseMessage>()
+                .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+                {
+                    MaxRetryAttempts = key.Item1,
+                    Delay = key.Item2 <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : key.Item2,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    MaxDelay = TimeSpan.FromSeconds(60),
+                    ShouldHandle = args => new ValueTask<bool>(ShouldRetry(args.Outcome, args.Context)),
+                    DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfterOf(args.Outcome, args.Context)),
+                    OnRetry = args =>
+                    {
+                        var req = args.Context.Properties.GetValue(RequestKey, null!);
+                        var opts = args.Context.Properties.GetValue(OptionsKey, null!);
+                        var why = args.Outcome.Result != null
+                            ? $"{(int)args.Outcome.Result.StatusCode} {args.Outcome.Result.ReasonPhrase}"
+                            : Describe(args.Outcome.Exception);
+                        opts?.Log.Verbose($"Retrying {req?.Method} {req?.Path} in {args.RetryDelay.TotalSeconds:0.0} s (retry {args.AttemptNumber + 1} of {key.Item1}): {why}.");
+                        args.Outcome.Result?.Dispose();
+                        return default;
+                    },
+                }).Build());
+        }
+
+        private static string Describe(Exception? ex) => ex switch
+        {
+            null => "unknown failure",
+            CxpaTimeoutException t => t.Message,
+            HttpRequestException h => "connection failure: " + (h.InnerException?.Message ?? h.Message),
+            _ => ex.GetType().Name + ": " + ex.Message,
+        };
+
+        private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext ctx)
+        {
+            var req = ctx.Properties.GetValue(RequestKey, null!);
+            var opts = ctx.Properties.GetValue(OptionsKey, null!);
+            if (req == null || req.Retry == RetryMode.Never || ctx.CancellationToken.IsCancellationRequested) return false;
+            if (outcome.Result is { } resp)
+            {
+                var code = (int)resp.StatusCode;
+                bool retryable = req.Retry == RetryMode.Idempotent
+                    ? code is 408 or 429 or 502 or 503 or 504
+                    : code == 429;
+                if (!retryable) return false;
+                var ra = RetryAfterRaw(resp);
+                if (ra != null)
+                {
+                    if (ra > opts.MaximumRetryAfter) return false;
+                    if (opts.Deadline is { } d && DateTimeOffset.UtcNow + ra.Value > d) return false;
+                }
+                return true;
+            }
+            if (outcome.Exception is OperationCanceledException && !(outcome.Exception is TaskCanceledException { InnerException: CxpaTimeoutException })) return false;
+            if (outcome.Exception is HttpRequestException hre)
+                return req.Retry == RetryMode.Idempotent || IsConnectionRefused(hre);
+            if (outcome.Exception is CxpaTimeoutException) return req.Retry == RetryMode.Idempotent;
+            return false;
+        }
+
+        internal static bool IsConnectionRefused(Exception ex)
+        {
+            for (var e = ex; e != null; e = e.InnerException)
+                if (e is SocketException se && (se.SocketErrorCode == SocketError.ConnectionRefused || se.SocketErrorCode == SocketError.HostNotFound))
+                    return true;
+            return false;
+        }
+
+        private static TimeSpan? RetryAfterRaw(HttpResponseMessage resp)
+        {
+            var ra = resp.Headers.RetryAfter;
+            if (ra == null) return null;
+            if (ra.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+            if (ra.Date is { } date)
+            {
+                var d = date - DateTimeOffset.UtcNow;
+                return d < TimeSpan.Zero ? TimeSpan.Zero : d;
+            }
+            return null;
+        }
+
+        private static TimeSpan? RetryAfterOf(Outcome<HttpResponseMessage> outcome, ResilienceContext ctx)
+            => outcome.Result != null ? RetryAfterRaw(outcome.Result) : null;
+
+        /// <summary>Sends a request with retries; returns a 2xx response or throws a Cxpa exception.</summary>
+        public static async Task<HttpResponseMessage> SendAsync(CxpaEndpoint endpoint, CxpaCallOptions opts, CxpaRequest req, CancellationToken ct)
+        {
+            byte[]? body = req.HasBody ? JsonTree.Serialize(req.Body) : null;
+            var ctx = ResilienceContextPool.Shared.Get(ct);
+            ctx.Properties.Set(RequestKey, req);
+            ctx.Properties.Set(OptionsKey, opts);
+            HttpResponseMessage? resp;
+            try
+            {
+                var outcome = await Pipeline(opts).ExecuteOutcomeAsync(
+                    async (c, state) =>
+                    {
+                        try { return Outcome.FromResult(await SendOnceAsync(endpoint, opts, req, body, c.CancellationToken).ConfigureAwait(false)); }
+                        catch (Exception ex) { return Outcome.FromException<HttpResponseMessage>(ex); }
+                    }, ctx, 0).ConfigureAwait(false);
+                if (outcome.Exception != null)
+                {
+                    if (outcome.Exception is HttpRequestException hre)
+                        throw new CxpaConnectionException($"{req.Method} {req.Path} could not reach {endpoint.BaseUrl.Host}:{endpoint.BaseUrl.Port}: {hre.InnerException?.Message ?? hre.Message}", req.RunId, hre);
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(outcome.Exception).Throw();
+                }
+                resp = outcome.Result!;
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(ctx);
+            }
+
+            var code = (int)resp.StatusCode;
+            if (code >= 200 && code < 300) return resp;
+            using (resp) throw await CreateErrorAsync(resp, req, opts, ct).ConfigureAwait(false);
+        }
+
+        private static async Task<HttpResponseMessage> SendOnceAsync(CxpaEndpoint endpoint, CxpaCallOptions opts, CxpaRequest req, byte[]? body, CancellationToken ct)
+        {
+            using var msg = new HttpRequestMessage(req.Method, new Uri(endpoint.BaseUrl, req.Path));
+            msg.Headers.Authorization = new AuthenticationHeaderValue("Bearer", endpoint.Key.Reveal());
+            msg.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            msg.Headers.UserAgent.ParseAdd(UserAgent);
+            if (req.NoStore) msg.Headers.CacheControl = new CacheControlHeaderValue { NoStore = true };
+            if (req.SecretHeaders != null)
+                foreach (var h in req.SecretHeaders) msg.Headers.TryAddWithoutValidation(h.Key, h.Value.Reveal());
+            if (body != null)
+            {
+                msg.Content = new ByteArrayContent(body);
+                msg.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            }
+
+            var headerTime = opts.RequestTimeout + (req.ExtraHeaderTime ?? TimeSpan.Zero);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(headerTime);
+            opts.Log.Verbose($"{req.Method} {new Uri(endpoint.BaseUrl, req.Path)}" + (body != null ? $" with a {body.Length}-byte JSON body" : ""));
+            var sw = Stopwatch.StartNew();
+            try
+            {
+                var resp = await Client.SendAsync(msg, req.StreamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+                opts.Log.Verbose($"{req.Method} {req.Path} answered {(int)resp.StatusCode} {resp.ReasonPhrase} in {sw.ElapsedMilliseconds} ms.");
+                return resp;
+            }
+            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested && timeout.IsCancellationRequested)
+            {
+                throw new CxpaTimeoutException($"{req.Method} {req.Path} got no answer within {headerTime.TotalSeconds:0.#} s.", req.RunId, ex);
+            }
+        }
+
+        internal static async Task<Exception> CreateErrorAsync(HttpResponseMessage resp, CxpaRequest req, CxpaCallOptions opts, CancellationToken ct)
+        {
+            int status = (int)resp.StatusCode;
+            string? text = null;
+            try
+            {
+                using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                var buf = new byte[64 * 1024];
+                int total = 0, n;
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                cts.CancelAfter(opts.ReadTimeout);
+                while (total < buf.Length && (n = await s.ReadAsync(buf, total, buf.Length - total, cts.Token).ConfigureAwait(false)) > 0) total += n;
+                text = Encoding.UTF8.GetString(buf, 0, total);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested) { }
+
+            string? code = null, serverMessage = null;
+            object? details = null;
+            long? runId = req.RunId;
+            bool json = false;
+            if (!string.IsNullOrWhiteSpace(text))
+            {
+                try
+                {
+                    using var doc = JsonDocument.Parse(text!);
+                    if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                    {
+                        json = true;
+                        var root = doc.RootElement;
+                        if (root.TryGetProperty("error", out var e)) serverMessage = JsonRead.ErrorText(e);
+                        else if (root.TryGetProperty("message", out var m)) serverMessage = JsonRead.String(m);
+                        if (root.TryGetProperty("code", out var c)) code = JsonRead.String(c);
+                        if (root.TryGetProperty("details", out var d) && d.ValueKind != JsonValueKind.Null) details = JsonTree.ToValue(d, DictionaryObjectFactory.Instance);
+                        if (runId == null && root.TryGetProperty("runId", out var r)) runId = JsonRead.Int64(r);
+                    }
+                }
+                catch (JsonException) { }
+            }
+            var retryAfter = RetryAfterRaw(resp);
+            var sb = new StringBuilder();
+            sb.Append(req.Method).Append(' ').Append(req.Path).Append(" failed: ").Append(status).Append(' ').Append(resp.ReasonPhrase);
+            if (code != null) sb.Append(" (").Append(code).Append(')');
+            if (serverMessage != null) sb.Append(": ").Append(serverMessage.TrimEnd('.')).Append('.');
+            else if (status >= 300 && status < 400)
+                sb.Append(": the platform answered with a redirect to ").Append(resp.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere").Append(", which is not followed with credentials.");
+            else if (!json)
+                sb.Append(string.IsNullOrWhiteSpace(text) ? ": the answer had no body." : $": the answer was not JSON ({resp.Content.Headers.ContentType?.MediaType ?? "no content type"}).");
+            else sb.Append('.');
+            if (details is IDictionary<string, object?> dd && dd.Count > 0)
+            {
+                sb.Append(" Details:");
+                foreach (var kv in dd) sb.Append(' ').Append(kv.Key).Append(": ").Append(kv.Value is string sv ? sv : JsonTree.SerializeToString(kv.Value)).Append(';');
+            }
+            if (runId != null) sb.Append(" Run id: ").Append(runId).Append('.');
+            if (retryAfter != null) sb.Append(" Retry after ").Append(Math.Ceiling(retryAfter.Value.TotalSeconds)).Append(" s.");
+            return new CxpaApiException(sb.ToString(), status, code, serverMessage, details, runId, req.Method.Method, req.Path, retryAfter);
+        }
+
+        /// <summary>Reads a whole JSON answer body, with the read timeout.</summary>
+        public static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage resp, CxpaRequest req, CxpaCallOptions opts, CancellationToken ct)
+        {
+            try
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                cts.CancelAfter(opts.ReadTimeout);
+                using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                return await JsonDocument.ParseAsync(s, new JsonDocumentOptions { MaxDepth = JsonTree.MaxDepth }, cts.Token).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                throw new CxpaApiException($"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a body that is not valid JSON." + (req.RunId != null ? $" Run id: {req.RunId}." : ""),
+                    (int)resp.StatusCode, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path, null, ex);
+            }
+            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+            {
+                throw new CxpaTimeoutException($"{req.Method} {req.Path}: reading the answer took longer than {opts.ReadTimeout.TotalSeconds:0.#} s.", req.RunId, ex);
+            }
+            catch (IOException ex)
+            {
+                throw new CxpaConnectionException($"{req.Method} {req.Path}: the connection broke while reading the answer: {ex.Message}", req.RunId, ex);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new CxpaConnectionException($"{req.Method} {req.Path}: the connection broke while reading the answer: {ex.Message}", req.RunId, ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace Cxpa.Engine
+{
+    /// <summary>Where the engine tells what it does. Called from any thread; implementations queue for the pipeline thread.</summary>
+    public interface ICxpaLog
+    {
+        /// <summary>A line for -Verbose (requests, answers, retries).</summary>
+        void Verbose(string message);
+        /// <summary>A line for -Debug (sizes, timings).</summary>
+        void Debug(string message);
+    }
+
+    internal sealed class NullLog : ICxpaLog
+    {
+        public static readonly NullLog Instance = new NullLog();
+        public void Verbose(string message) { }
+        public void Debug(string message) { }
+    }
+}

@@ -1,0 +1,189 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+
+namespace Cxpa.Engine.Json
+{
+    /// <summary>Builds the objects that JSON objects and arrays become (plain dictionaries by default; PSObjects in PowerShell).</summary>
+    public interface IJsonObjectFactory
+    {
+        /// <summary>Creates the value for a JSON object.</summary>
+        object CreateObject(List<KeyValuePair<string, object?>> properties);
+        /// <summary>Creates the value for a JSON array.</summary>
+        object CreateArray(List<object?> items);
+    }
+
+    /// <summary>JSON objects become Dictionary&lt;string, object?&gt;; arrays object?[].</summary>
+    public sealed class DictionaryObjectFactory : IJsonObjectFactory
+    {
+        /// <summary>The shared instance.</summary>
+        public static readonly DictionaryObjectFactory Instance = new DictionaryObjectFactory();
+
+        /// <inheritdoc />
+        public object CreateObject(List<KeyValuePair<string, object?>> properties)
+        {
+            var d = new Dictionary<string, object?>(properties.Count, StringComparer.Ordinal);
+            foreach (var kv in properties) d[kv.Key] = kv.Value;
+            return d;
+        }
+
+        /// <inheritdoc />
+        public object CreateArray(List<object?> items) => items.ToArray();
+    }
+
+    /// <summary>JSON text given by the user, sent as it is once checked to be a JSON object.</summary>
+    public sealed class JsonText
+    {
+        /// <summary>Checks that the text is one JSON object.</summary>
+        public JsonText(string text)
+        {
+            if (text == null) throw new ArgumentNullException(nameof(text));
+            try
+            {
+                using var doc = JsonDocument.Parse(text, JsonTree.DocumentOptions);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new ArgumentException($"The JSON text must be an object ({{...}}), not {JsonTree.KindName(doc.RootElement.ValueKind)}.");
+            }
+            catch (JsonException ex)
+            {
+                throw new ArgumentException("The text is not valid JSON: " + ex.Message, ex);
+            }
+            Text = text;
+        }
+
+        /// <summary>The JSON text.</summary>
+        public string Text { get; }
+
+        /// <inheritdoc />
+        public override string ToString() => Text;
+    }
+
+    /// <summary>Conversion between JSON and plain .NET values, without reflection.</summary>
+    public static class JsonTree
+    {
+        /// <summary>Deepest nesting accepted both ways.</summary>
+        public const int MaxDepth = 64;
+
+        internal static readonly JsonDocumentOptions DocumentOptions = new JsonDocumentOptions { MaxDepth = MaxDepth };
+        private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions { SkipValidation = false };
+
+        internal static string KindName(JsonValueKind kind) => kind switch
+        {
+            JsonValueKind.Array => "an array",
+            JsonValueKind.String => "a string",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            JsonValueKind.Null => "null",
+            _ => "an object",
+        };
+
+        /// <summary>Converts a JSON element into plain values made by the factory.</summary>
+        public static object? ToValue(JsonElement e, IJsonObjectFactory factory)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var props = new List<KeyValuePair<string, object?>>();
+                    foreach (var p in e.EnumerateObject()) props.Add(new KeyValuePair<string, object?>(p.Name, ToValue(p.Value, factory)));
+                    return factory.CreateObject(props);
+                case JsonValueKind.Array:
+                    var items = new List<object?>(e.GetArrayLength());
+                    foreach (var i in e.EnumerateArray()) items.Add(ToValue(i, factory));
+                    return factory.CreateArray(items);
+                case JsonValueKind.String:
+                    return e.GetString();
+                case JsonValueKind.Number:
+                    if (e.TryGetInt64(out var l)) return l;
+                    if (e.TryGetDecimal(out var m) && !e.GetRawText().Contains("e") && !e.GetRawText().Contains("E")) return m;
+                    return e.GetDouble();
+                case JsonValueKind.True: return true;
+                case JsonValueKind.False: return false;
+                default: return null;
+            }
+        }
+
+        /// <summary>Parses JSON text into plain values.</summary>
+        public static object? Parse(string json, IJsonObjectFactory? factory = null)
+        {
+            using var doc = JsonDocument.Parse(json, DocumentOptions);
+            return ToValue(doc.RootElement, factory ?? DictionaryObjectFactory.Instance);
+        }
+
+        /// <summary>Serializes a plain value (dictionaries, lists, primitives, JsonText) to UTF-8 JSON.</summary>
+        public static byte[] Serialize(object? value)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms, WriterOptions)) Write(w, value, 0);
+            return ms.ToArray();
+        }
+
+        /// <summary>Serializes a plain value to a JSON string.</summary>
+        public static string SerializeToString(object? value) => Encoding.UTF8.GetString(Serialize(value));
+
+        /// <summary>Writes a plain value.</summary>
+        public static void Write(Utf8JsonWriter w, object? value, int depth = 0)
+        {
+            if (depth > MaxDepth) throw new ArgumentException($"The value is nested deeper than {MaxDepth} levels (or refers to itself).");
+            switch (value)
+            {
+                case null: w.WriteNullValue(); return;
+                case JsonText t:
+                    using (var doc = JsonDocument.Parse(t.Text, DocumentOptions)) doc.RootElement.WriteTo(w);
+                    return;
+                case JsonElement je: je.WriteTo(w); return;
+                case string s: w.WriteStringValue(s); return;
+                case char c: w.WriteStringValue(c.ToString()); return;
+                case bool b: w.WriteBooleanValue(b); return;
+                case byte or sbyte or short or ushort or int or uint or long:
+                    w.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture)); return;
+                case ulong ul: w.WriteNumberValue(ul); return;
+                case float f: WriteDouble(w, f); return;
+                case double d: WriteDouble(w, d); return;
+                case decimal m: w.WriteNumberValue(m); return;
+                case System.Numerics.BigInteger bi: w.WriteRawValue(bi.ToString(CultureInfo.InvariantCulture)); return;
+                case DateTimeOffset dto: w.WriteStringValue(dto.ToString("o", CultureInfo.InvariantCulture)); return;
+                case DateTime dt: w.WriteStringValue(dt.ToString("o", CultureInfo.InvariantCulture)); return;
+                case Guid g: w.WriteStringValue(g.ToString()); return;
+                case Uri u: w.WriteStringValue(u.OriginalString); return;
+                case TimeSpan ts: w.WriteStringValue(ts.ToString("c", CultureInfo.InvariantCulture)); return;
+                case Enum en: w.WriteStringValue(en.ToString()); return;
+                case IDictionary dict:
+                    w.WriteStartObject();
+                    foreach (DictionaryEntry de in dict)
+                    {
+                        w.WritePropertyName(Convert.ToString(de.Key, CultureInfo.InvariantCulture) ?? "");
+                        Write(w, de.Value, depth + 1);
+                    }
+                    w.WriteEndObject();
+                    return;
+                case IEnumerable<KeyValuePair<string, object?>> pairs:
+                    w.WriteStartObject();
+                    foreach (var kv in pairs)
+                    {
+                        w.WritePropertyName(kv.Key);
+                        Write(w, kv.Value, depth + 1);
+                    }
+                    w.WriteEndObject();
+                    return;
+                case IEnumerable seq:
+                    w.WriteStartArray();
+                    foreach (var item in seq) Write(w, item, depth + 1);
+                    w.WriteEndArray();
+                    return;
+                default:
+                    w.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+                    return;
+            }
+        }
+
+        private static void WriteDouble(Utf8JsonWriter w, double d)
+        {
+            if (double.IsNaN(d) || double.IsInfinity(d)) w.WriteNullValue();
+            else w.WriteNumberValue(d);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text.Json;
+using Cxpa.Engine.Json;
+
+namespace Cxpa
+{
+    /// <summary>A platform run, as the run row describes it. Unknown server fields stay in AdditionalProperties.</summary>
+    public sealed class Run
+    {
+        /// <summary>Platform-side run id.</summary>
+        public long RunId { get; set; }
+        /// <summary>The agent the run belongs to.</summary>
+        public long? AgentId { get; set; }
+        /// <summary>queued, running, waiting, completed, failed or cancelled (other values are kept as sent).</summary>
+        public string? Status { get; set; }
+        /// <summary>The run's input_data.</summary>
+        public object? Input { get; set; }
+        /// <summary>The run's output_data, as a navigable object.</summary>
+        public object? Output { get; set; }
+        /// <summary>The run's outputs count.</summary>
+        public long? Outputs { get; set; }
+        /// <summary>The run's error message, when it failed.</summary>
+        public string? Error { get; set; }
+        /// <summary>The caller-side id given at register or ingest.</summary>
+        public string? ExternalRunId { get; set; }
+        /// <summary>The user the run is attributed to.</summary>
+        public string? CreatedBy { get; set; }
+        /// <summary>Free-form metadata.</summary>
+        public object? Metadata { get; set; }
+        /// <summary>When the run was created.</summary>
+        public DateTimeOffset? CreatedAt { get; set; }
+        /// <summary>When the run started.</summary>
+        public DateTimeOffset? StartedAt { get; set; }
+        /// <summary>When the run reached a terminal state.</summary>
+        public DateTimeOffset? CompletedAt { get; set; }
+        /// <summary>Server fields this version does not know.</summary>
+        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+        /// <summary>completed, failed or cancelled.</summary>
+        public bool IsTerminal => RunStatus.IsTerminal(Status);
+
+        /// <summary>From start (or creation) to completion, or to now while the run goes on.</summary>
+        public TimeSpan? Duration
+        {
+            get
+            {
+                var start = StartedAt ?? CreatedAt;
+                if (start == null) return null;
+                var end = CompletedAt ?? (IsTerminal ? (DateTimeOffset?)null : DateTimeOffset.UtcNow);
+                return end == null ? (TimeSpan?)null : end.Value - start.Value;
+            }
+        }
+
+        /// <inheritdoc />
+        public override string ToString() => $"Run {RunId} ({Status})";
+
+        private static readonly HashSet<string> Known = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "id", "agent_id", "status", "input_data", "output_data", "outputs", "error", "external_run_id",
+            "created_by", "metadata", "created_at", "started_at", "completed_at",
+        };
+
+        /// <summary>Reads a run row.</summary>
+        public static Run FromJson(JsonElement e, IJsonObjectFactory factory)
+        {
+            if (e.ValueKind != JsonValueKind.Object) throw new JsonException("A run row must be a JSON object.");
+            var r = new Run();
+            foreach (var p in e.EnumerateObject())
+            {
+                var v = p.Value;
+                switch (p.Name)
+                {
+                    case "id": r.RunId = JsonRead.Int64(v) ?? 0; break;
+                    case "agent_id": r.AgentId = JsonRead.Int64(v); break;
+                    case "status": r.Status = JsonRead.String(v); break;
+                    case "input_data": r.Input = JsonTree.ToValue(v, factory); break;
+                    case "output_data": r.Output = JsonTree.ToValue(v, factory); break;
+                    case "outputs": r.Outputs = JsonRead.Int64(v); break;
+                    case "error": r.Error = JsonRead.ErrorText(v); break;
+                    case "external_run_id": r.ExternalRunId = JsonRead.String(v); break;
+                    case "created_by": r.CreatedBy = JsonRead.String(v); break;
+                    case "metadata": r.Metadata = JsonTree.ToValue(v, factory); break;
+                    case "created_at": r.CreatedAt = JsonRead.Date(v); break;
+                    case "started_at": r.StartedAt = JsonRead.Date(v); break;
+                    case "completed_at": r.CompletedAt = JsonRead.Date(v); break;
+                    default: r.AdditionalProperties[p.Name] = JsonTree.ToValue(v, factory); break;
+                }
+            }
+            return r;
+        }
+
+        internal static bool IsKnownField(string name) => Known.Contains(name);
+    }
+
+    /// <summary>Run statuses.</summary>
+    public static class RunStatus
+    {
+        /// <summary>The run waits to start.</summary>
+        public const string Queued = "queued";
+        /// <summary>The run executes.</summary>
+        public const string Running = "running";
+        /// <summary>The run waits on a token (an approval).</summary>
+        public const string Waiting = "waiting";
+        /// <summary>Terminal: success.</summary>
+        public const string Completed = "completed";
+        /// <summary>Terminal: failure.</summary>
+        public const string Failed = "failed";
+        /// <summary>Terminal: cancelled.</summary>
+        public const string Cancelled = "cancelled";
+
+        /// <summary>completed, failed or cancelled (case-insensitive).</summary>
+        public static bool IsTerminal(string? status) =>
+            string.Equals(status, Completed, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(status, Failed, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(status, Cancelled, StringComparison.OrdinalIgnoreCase);
+    }
+
+    internal static class JsonRead
+    {
+        public static long? Int64(JsonElement v)
+        {
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l)) return l;
+            if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out l)) return l;
+            return null;
+        }
+
+        public static int? Int32(JsonElement v)
+        {
+            var l = Int64(v);
+            return l is >= int.MinValue and <= int.MaxValue ? (int?)l : null;
+        }
+
+        public static string? String(JsonElement v) => v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString(),
+            JsonValueKind.Null or JsonValueKind.Undefined => null,
+            _ => v.GetRawText(),
+        };
+
+        public static bool? Bool(JsonElement v) => v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => null,
+        };
+
+        public static DateTimeOffset? Date(JsonElement v)
+        {
+            if (v.ValueKind == JsonValueKind.String
+                && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var d))
+                return d;
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var secs))
+                return DateTimeOffset.FromUnixTimeSeconds(secs);
+            return null;
+        }
+
+        /// <summary>The error of a run row: a string, or an object's message.</summary>
+        public static string? ErrorText(JsonElement v)
+        {
+            if (v.ValueKind == JsonValueKind.Object)
+            {
+                if (v.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String) return m.GetString();
+                return v.GetRawText();
+            }
+            return String(v);
+        }
+    }
+}
