@@ -73,4 +73,25 @@ namespace Cxpa.Engine
         /// <summary>The run concerned, when known.</summary>
         public long? RunId { get; }
     }
+
+    /// <summary>A run ended failed or cancelled, or did not end in time.</summary>
+    public sealed class CxpaRunException : Exception
+    {
+        /// <summary>Creates the error.</summary>
+        public CxpaRunException(string message, long runId, long? agentId, string? status, string? runError) : base(message)
+        {
+            RunId = runId;
+            AgentId = agentId;
+            Status = status;
+            RunError = runError;
+        }
+        /// <summary>The run.</summary>
+        public long RunId { get; }
+        /// <summary>The agent.</summary>
+        public long? AgentId { get; }
+        /// <summary>The run's status.</summary>
+        public string? Status { get; }
+        /// <summary>The run's error message.</summary>
+        public string? RunError { get; }
+    }
 }

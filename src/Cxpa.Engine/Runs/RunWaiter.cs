@@ -16,6 +16,7 @@ namespace Cxpa.Engine
         private readonly Dictionary<long, Run> _pending = new Dictionary<long, Run>();
         private readonly List<long> _order = new List<long>();
         private readonly Queue<Run> _ready = new Queue<Run>();
+        private readonly List<KeyValuePair<Run, Exception>> _failures = new List<KeyValuePair<Run, Exception>>();
         private readonly object _gate = new object();
         private TimeSpan _interval;
 
@@ -48,8 +49,19 @@ namespace Cxpa.Engine
             get { lock (_gate) return _order.Where(_pending.ContainsKey).Select(id => _pending[id]).ToList(); }
         }
 
-        /// <summary>True when every run is terminal and returned.</summary>
-        public bool IsDone { get { lock (_gate) return _pending.Count == 0 && _ready.Count == 0; } }
+        /// <summary>True when every run is terminal (or failed to be read) and returned.</summary>
+        public bool IsDone { get { lock (_gate) return _pending.Count == 0 && _ready.Count == 0 && _failures.Count == 0; } }
+
+        /// <summary>Runs that could not be read (404, 401, 403...) since the last call, with the error; they are no longer waited on.</summary>
+        public IReadOnlyList<KeyValuePair<Run, Exception>> TakeFailures()
+        {
+            lock (_gate)
+            {
+                var f = _failures.ToList();
+                _failures.Clear();
+                return f;
+            }
+        }
 
         /// <summary>Polls until at least one run is terminal and returns those that are. Returns an empty list when none is pending.</summary>
         public async Task<IReadOnlyList<Run>> NextAsync(CancellationToken ct)
@@ -59,7 +71,7 @@ namespace Cxpa.Engine
             {
                 lock (_gate)
                 {
-                    if (_ready.Count > 0)
+                    if (_ready.Count > 0 || _failures.Count > 0)
                     {
                         var done = _ready.ToList();
                         _ready.Clear();
@@ -89,7 +101,21 @@ namespace Cxpa.Engine
                 await throttle.WaitAsync(ct).ConfigureAwait(false);
                 try
                 {
-                    var fresh = await _client.GetRunAsync(r.AgentId!.Value, r.RunId, ct).ConfigureAwait(false);
+                    Run fresh;
+                    try
+                    {
+                        fresh = await _client.GetRunAsync(r.AgentId!.Value, r.RunId, ct).ConfigureAwait(false);
+                    }
+                    catch (CxpaApiException ex) when (ex.Status >= 400 && ex.Status < 500 && ex.Status != 408 && ex.Status != 429)
+                    {
+                        lock (_gate)
+                        {
+                            _pending.Remove(r.RunId);
+                            _order.Remove(r.RunId);
+                            _failures.Add(new KeyValuePair<Run, Exception>(r, ex));
+                        }
+                        return;
+                    }
                     if (fresh.Input == null) fresh.Input = r.Input;
                     lock (_gate)
                     {

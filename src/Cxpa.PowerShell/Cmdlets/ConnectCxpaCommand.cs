@@ -1,0 +1,103 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using Cxpa.Engine;
+using Cxpa.PowerShell.Internal;
+
+namespace Cxpa.PowerShell.Cmdlets
+{
+    /// <summary>
+    /// <para type="synopsis">Sets the default platform URL and secret for the Cxpa cmdlets in this session.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Connect, "Cxpa", DefaultParameterSetName = IngestSet)]
+    [OutputType(typeof(CxpaConnection))]
+    public sealed class ConnectCxpaCommand : CxpaCmdlet
+    {
+        private const string IngestSet = "IngestApiKey";
+        private const string ZoneSet = "ZoneToken";
+        private const string RuntimeSet = "AgentApiKey";
+
+        #region Parameters
+
+        /// <summary>The platform's base URL. Defaults to $env:CXPA_API_URL, then $env:PLATFORM_API_BASE_URL.</summary>
+        [Parameter(Position = 0)]
+        [ValidateNotNull]
+        public Uri? BaseUrl { get; set; }
+
+        /// <summary>An agent's ingest API key (SecureString or string): for starting, reading, registering and ingesting runs.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = IngestSet)]
+        [SecretTransformation]
+        [ValidateNotNull]
+        public SecureString? IngestApiKey { get; set; }
+
+        /// <summary>A zone token (the per-request JWT a zone app receives): for the zone endpoints, on behalf of its user.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ZoneSet)]
+        [SecretTransformation]
+        [ValidateNotNull]
+        public SecureString? ZoneToken { get; set; }
+
+        /// <summary>A runtime's agent API key, for Send-CxpaRunEvent and Get-CxpaCredential -ConnectionId.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = RuntimeSet)]
+        [SecretTransformation]
+        [ValidateNotNull]
+        public SecureString? AgentApiKey { get; set; }
+
+        /// <summary>The run a runtime reports on.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = RuntimeSet)]
+        [ValidateRange(1, long.MaxValue)]
+        public long RunId { get; set; }
+
+        /// <summary>The run's credentials token, for resolving credentials.</summary>
+        [Parameter(ParameterSetName = RuntimeSet)]
+        [SecretTransformation]
+        public SecureString? CredentialsToken { get; set; }
+
+        /// <summary>Allows sending the secret over http:// to a host that is not this machine.</summary>
+        [Parameter]
+        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+        /// <summary>Outputs the connection object.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        #endregion
+
+        #region Overrides
+
+        /// <summary>Builds and stores the connection. Nothing is sent: the platform checks the secret on first use.</summary>
+        protected override void EndProcessing()
+        {
+            var url = BaseUrl ?? CxpaApiCmdlet.EnvUrl();
+            if (url == null)
+                Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+            CxpaConnection c;
+            try
+            {
+                switch (ParameterSetName)
+                {
+                    case ZoneSet:
+                        c = CxpaApiCmdlet.ZoneConnection(url!, ZoneToken!, AllowUnencryptedAuthentication, "Connect-Cxpa");
+                        break;
+                    case RuntimeSet:
+                        var ep = new CxpaEndpoint(url!, CxpaAuthKind.AgentApiKey, Secret.FromSecureString(AgentApiKey!), AllowUnencryptedAuthentication);
+                        if (CredentialsToken != null && CredentialsToken.Length > 0) ep.CredentialsToken = Secret.FromSecureString(CredentialsToken);
+                        c = new CxpaConnection(ep, "Connect-Cxpa") { RunId = RunId };
+                        break;
+                    default:
+                        c = new CxpaConnection(new CxpaEndpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(IngestApiKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
+                        break;
+                }
+            }
+            catch (CxpaConfigurationException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url));
+                return;
+            }
+            ConnectionStore.Set(c);
+            WriteVerbose($"Connected to {c.BaseUrl} with {CxpaClient.Describe(c.Endpoint.AuthKind)}.");
+            if (PassThru) WriteObject(c);
+        }
+
+        #endregion
+    }
+}

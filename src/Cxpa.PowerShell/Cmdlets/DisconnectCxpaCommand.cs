@@ -1,0 +1,27 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using Cxpa.Engine;
+using Cxpa.PowerShell.Internal;
+
+namespace Cxpa.PowerShell.Cmdlets
+{
+    /// <summary>
+    /// <para type="synopsis">Forgets the session's default connection.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Disconnect, "Cxpa")]
+    [OutputType(typeof(void))]
+    public sealed class DisconnectCxpaCommand : CxpaCmdlet
+    {
+        #region Overrides
+
+        /// <summary>Clears the default connection of this runspace.</summary>
+        protected override void EndProcessing()
+        {
+            if (ConnectionStore.Get() == null) WriteVerbose("No connection to forget.");
+            ConnectionStore.Set(null);
+        }
+
+        #endregion
+    }
+}

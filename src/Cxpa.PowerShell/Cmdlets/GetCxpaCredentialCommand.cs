@@ -1,0 +1,105 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using Cxpa.Engine;
+using Cxpa.PowerShell.Internal;
+
+namespace Cxpa.PowerShell.Cmdlets
+{
+    /// <summary>
+    /// <para type="synopsis">Resolves a credential: by integration key with a zone token, or by connection id from a runtime.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "CxpaCredential", DefaultParameterSetName = ZoneSet)]
+    [OutputType(typeof(OAuthCredential), typeof(ApiKeyCredential), typeof(BasicCredential), typeof(GenericCredential))]
+    public sealed class GetCxpaCredentialCommand : CxpaApiCmdlet
+    {
+        private const string ZoneSet = "Zone";
+        private const string RuntimeSet = "Runtime";
+
+        #region Parameters
+
+        /// <summary>The integration's slug as configured on the agent (zone form), e.g. hubspot.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ZoneSet)]
+        [ValidateNotNullOrEmpty]
+        public string IntegrationKey { get; set; } = "";
+
+        /// <summary>The zone token (zone form). Defaults to the Connect-Cxpa -ZoneToken connection.</summary>
+        [Parameter(ParameterSetName = ZoneSet)]
+        [SecretTransformation]
+        [ValidateNotNull]
+        public SecureString? ZoneToken { get; set; }
+
+        /// <summary>The agent (zone form). Defaults to the zone token's agentId claim.</summary>
+        [Parameter(ParameterSetName = ZoneSet)]
+        [ValidateRange(1, long.MaxValue)]
+        public long AgentId { get; set; }
+
+        /// <summary>The connection id to resolve (runtime form).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = RuntimeSet)]
+        [ValidateNotNullOrEmpty]
+        public string ConnectionId { get; set; } = "";
+
+        /// <summary>The run (runtime form). Binds from the trigger payload by property name.</summary>
+        [Parameter(ParameterSetName = RuntimeSet, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1, long.MaxValue)]
+        public long RunId { get; set; }
+
+        /// <summary>The runtime's agent API key (runtime form). Binds from the trigger payload by property name.</summary>
+        [Parameter(ParameterSetName = RuntimeSet, ValueFromPipelineByPropertyName = true)]
+        [SecretTransformation]
+        public SecureString? AgentApiKey { get; set; }
+
+        /// <summary>The run's credentials token (runtime form). Binds from the trigger payload by property name.</summary>
+        [Parameter(ParameterSetName = RuntimeSet, ValueFromPipelineByPropertyName = true)]
+        [SecretTransformation]
+        public SecureString? CredentialsToken { get; set; }
+
+        /// <summary>Outputs secret fields as plain text instead of SecureStrings.</summary>
+        [Parameter]
+        public SwitchParameter AsPlainText { get; set; }
+
+        #endregion
+
+        #region Overrides
+
+        /// <summary>Resolves the credential.</summary>
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == RuntimeSet)
+            {
+                long runId = RunId;
+                var c = ResolveRuntime(AgentApiKey, CredentialsToken, ref runId);
+                try
+                {
+                    var d = Await(CreateClient(c).ResolveCredentialAsync(ConnectionId, runId, StopToken));
+                    WriteObject(CxpaCredential.From(d, ConnectionId, AsPlainText));
+                }
+                catch (PipelineStoppedException) { throw; }
+                catch (Exception ex) { WriteCxpaError(ex, ConnectionId, $"Resolving credential '{ConnectionId}' for run {runId}"); }
+                return;
+            }
+
+            CxpaConnection zone;
+            if (ZoneToken != null)
+            {
+                if (Connection != null) Fail("ConnectionConflict", "Pass either -Connection or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
+                var url = BaseUrl ?? ConnectionStore.Get()?.BaseUrl ?? EnvUrl();
+                if (url == null) Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+                try { zone = ZoneConnection(url!, ZoneToken, AllowUnencryptedAuthentication, "Parameters"); }
+                catch (CxpaConfigurationException ex) { ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url)); return; }
+            }
+            else zone = ResolveConnection(new[] { CxpaAuthKind.ZoneToken }, null, null, "No zone token: pass -ZoneToken, or run Connect-Cxpa -ZoneToken <token>.");
+            var agentId = AgentId > 0 ? AgentId : zone.AgentId ?? 0;
+            if (agentId <= 0) Fail("MissingAgentId", "-AgentId is required when the zone token has no agentId claim.", ErrorCategory.InvalidArgument);
+            try
+            {
+                var d = Await(CreateClient(zone).GetZoneCredentialAsync(agentId, IntegrationKey, StopToken));
+                WriteObject(CxpaCredential.From(d, IntegrationKey, AsPlainText));
+            }
+            catch (PipelineStoppedException) { throw; }
+            catch (Exception ex) { WriteCxpaError(ex, IntegrationKey, $"Reading credential '{IntegrationKey}' of agent {agentId}"); }
+        }
+
+        #endregion
+    }
+}

@@ -1,0 +1,156 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Security;
+using Cxpa.Engine;
+using Cxpa.PowerShell.Internal;
+
+namespace Cxpa.PowerShell.Cmdlets
+{
+    /// <summary>
+    /// <para type="synopsis">Starts a run of a file-output agent and streams the file it produces to disk.</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Save, "CxpaRunOutput", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class SaveCxpaRunOutputCommand : CxpaRunCmdlet
+    {
+        #region Parameters
+
+        /// <summary>The agent (output_kind file_download). In zone mode it defaults to the zone token's agentId claim.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1, long.MaxValue)]
+        public long AgentId { get; set; }
+
+        /// <summary>The run's input: a hashtable, a PSCustomObject or JSON text of an object. Each pipeline input starts one run and saves one file.</summary>
+        [Parameter(Position = 1, ValueFromPipeline = true)]
+        [Alias("Input")]
+        public object? InputObject { get; set; }
+
+        /// <summary>A directory (the file name comes from the platform's Content-Disposition) or a file path. Defaults to the current directory.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        /// <summary>Replaces an existing file. Without it an existing file is never touched.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>A zone token: downloads through the zone endpoints.</summary>
+        [Parameter]
+        [SecretTransformation]
+        [ValidateNotNull]
+        public SecureString? ZoneToken { get; set; }
+
+        /// <summary>The longest the platform may wait for the runtime to start answering, in seconds (capped at 300 by the platform). Default 300.</summary>
+        [Parameter]
+        [ValidateRange(1, 300)]
+        public int TimeoutSec { get; set; } = 300;
+
+        #endregion
+
+        #region Overrides
+
+        private CxpaConnection? _connection;
+        private string _directory = "";
+        private string? _fileName;
+
+        /// <summary>Checks the target before anything is sent.</summary>
+        protected override void BeginProcessing()
+        {
+            var target = Path == null
+                ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
+                : GetUnresolvedProviderPathFromPSPath(Path);
+            if (Directory.Exists(target))
+            {
+                _directory = target;
+            }
+            else if (Path != null && (Path.EndsWith("/", StringComparison.Ordinal) || Path.EndsWith("\\", StringComparison.Ordinal)))
+            {
+                Fail("DirectoryNotFound", $"The directory '{target}' does not exist.", ErrorCategory.ObjectNotFound, Path);
+            }
+            else
+            {
+                var dir = System.IO.Path.GetDirectoryName(target);
+                if (string.IsNullOrEmpty(dir) || !Directory.Exists(dir))
+                    Fail("DirectoryNotFound", $"The directory of '{target}' does not exist.", ErrorCategory.ObjectNotFound, Path);
+                _directory = dir!;
+                _fileName = System.IO.Path.GetFileName(target);
+                if (File.Exists(target) && !Force)
+                    Fail("FileExists", $"The file '{target}' exists. Use -Force to replace it.", ErrorCategory.ResourceExists, target);
+            }
+            _connection = ResolveRunConnection(ZoneToken);
+        }
+
+        /// <summary>Starts one run and saves its file.</summary>
+        protected override void ProcessRecord()
+        {
+            var agentId = ResolveAgentId(AgentId, _connection!);
+            object? input;
+            try { input = InputConverter.ToJsonObject(InputObject, "InputObject"); }
+            catch (ArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, InputObject) { ErrorDetails = new ErrorDetails(ex.Message) });
+                return;
+            }
+            var zone = _connection!.Endpoint.AuthKind == CxpaAuthKind.ZoneToken;
+            var path = (zone ? $"api/zones/agents/{agentId}/runs" : $"api/agents/{agentId}/runs") + "/trigger-and-download";
+            if (!ShouldProcess($"POST {path} with {InputConverter.Summarize(input)}, saving to {(_fileName != null ? System.IO.Path.Combine(_directory, _fileName) : _directory)}",
+                $"Start a run of agent {agentId} and save its file")) return;
+            _connection.NoteAgent(agentId);
+
+            var client = CreateClient(_connection);
+            var ticker = new ProgressTicker(this, $"Saving the output of agent {agentId}");
+            try
+            {
+                var started = DateTimeOffset.UtcNow;
+                using var answer = Await(client.TriggerAndDownloadAsync(agentId, input, TimeSpan.FromSeconds(TimeoutSec), StopToken),
+                    () => ticker.Update($"Waiting for the runtime ({(DateTimeOffset.UtcNow - started).TotalSeconds:0} s)"));
+                if (answer.TimedOut)
+                {
+                    var run = new Run { RunId = answer.RunId ?? 0, AgentId = agentId, Status = RunStatus.Running };
+                    var ex = new CxpaRunException($"Run {run.RunId} of agent {agentId} did not start its file within {TimeoutSec} s; the run goes on, but the platform does not keep file bytes, so this file cannot be downloaded later.", run.RunId, agentId, run.Status, null);
+                    WriteError(new ErrorRecord(ex, "RunWaitTimeout", ErrorCategory.OperationTimeout, run) { ErrorDetails = new ErrorDetails(ex.Message) });
+                    return;
+                }
+                var name = _fileName ?? answer.SuggestedFileName ?? $"run-{answer.RunId?.ToString() ?? "output"}.bin";
+                var progress = new DownloadProgress();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var saved = Await(answer.SaveAsync(_directory, name, Force, progress, StopToken), () =>
+                {
+                    var done = progress.BytesWritten;
+                    var total = progress.TotalBytes;
+                    var rate = clock.Elapsed.TotalSeconds > 0 ? done / clock.Elapsed.TotalSeconds : 0;
+                    ticker.Update(total is > 0
+                            ? $"{progress.FileName}: {Bytes(done)} of {Bytes(total.Value)} ({Bytes((long)rate)}/s)"
+                            : $"{progress.FileName}: {Bytes(done)} ({Bytes((long)rate)}/s)",
+                        total is > 0 ? (int)(done * 100 / total.Value) : -1,
+                        total is > 0 && rate > 0 ? (int)((total.Value - done) / rate) : -1);
+                });
+                if (_fileName == null && !string.Equals(System.IO.Path.GetFileName(saved.Path), name, StringComparison.Ordinal))
+                    WriteWarning($"'{name}' exists in {_directory}; saved run {saved.RunId}'s file as '{System.IO.Path.GetFileName(saved.Path)}' instead (use -Force to replace).");
+                var info = PSObject.AsPSObject(new FileInfo(saved.Path));
+                info.Properties.Add(new PSNoteProperty("RunId", saved.RunId));
+                info.Properties.Add(new PSNoteProperty("AgentId", agentId));
+                info.Properties.Add(new PSNoteProperty("ContentType", saved.ContentType));
+                WriteObject(info);
+            }
+            catch (PipelineStoppedException) { throw; }
+            catch (Exception ex) { WriteCxpaError(ex, InputObject, $"Saving the output of agent {agentId}"); }
+            finally { ticker.Complete(); }
+        }
+
+        #endregion
+
+        #region Private
+
+        private static string Bytes(long n)
+        {
+            if (n >= 1L << 30) return $"{n / (double)(1L << 30):0.00} GiB";
+            if (n >= 1L << 20) return $"{n / (double)(1L << 20):0.0} MiB";
+            if (n >= 1L << 10) return $"{n / 1024.0:0.0} KiB";
+            return $"{n} B";
+        }
+
+        #endregion
+    }
+}

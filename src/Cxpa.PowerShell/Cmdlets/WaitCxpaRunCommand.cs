@@ -1,0 +1,76 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Security;
+using Cxpa.PowerShell.Internal;
+
+namespace Cxpa.PowerShell.Cmdlets
+{
+    /// <summary>
+    /// <para type="synopsis">Waits for runs to finish and outputs each as it does.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Wait, "CxpaRun")]
+    [OutputType(typeof(Run))]
+    public sealed class WaitCxpaRunCommand : CxpaRunCmdlet
+    {
+        #region Parameters
+
+        /// <summary>The agent the runs belong to. In zone mode it defaults to the zone token's agentId claim. Binds from the pipeline by property name.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1, long.MaxValue)]
+        public long AgentId { get; set; }
+
+        /// <summary>One or more run ids. Binds from the pipeline by property name, so Start-CxpaRun | Wait-CxpaRun works.</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1, long.MaxValue)]
+        public long[] RunId { get; set; } = Array.Empty<long>();
+
+        /// <summary>The most seconds to wait in all; 0 (the default) waits as long as it takes. Runs still going then are output with a RunWaitTimeout error.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int TimeoutSec { get; set; }
+
+        /// <summary>Returns when the first run finishes.</summary>
+        [Parameter]
+        public SwitchParameter Any { get; set; }
+
+        /// <summary>A zone token: reads through the zone endpoints.</summary>
+        [Parameter]
+        [SecretTransformation]
+        [ValidateNotNull]
+        public SecureString? ZoneToken { get; set; }
+
+        #endregion
+
+        #region Overrides
+
+        private CxpaConnection? _connection;
+        private readonly List<Run> _runs = new List<Run>();
+        private readonly HashSet<long> _seen = new HashSet<long>();
+        private DateTimeOffset _start;
+
+        /// <summary>Resolves the connection; the clock of -TimeoutSec starts here.</summary>
+        protected override void BeginProcessing()
+        {
+            _start = DateTimeOffset.UtcNow;
+            _connection = ResolveRunConnection(ZoneToken);
+        }
+
+        /// <summary>Collects the runs to wait on.</summary>
+        protected override void ProcessRecord()
+        {
+            var agentId = ResolveAgentId(AgentId, _connection!);
+            foreach (var id in RunId)
+                if (_seen.Add(id)) _runs.Add(new Run { RunId = id, AgentId = agentId, Status = RunStatus.Queued });
+        }
+
+        /// <summary>Waits on all of them in one loop.</summary>
+        protected override void EndProcessing()
+        {
+            if (_runs.Count == 0) return;
+            WaitAndOutput(CreateClient(_connection!), _runs, TimeoutSec, Any, _start);
+        }
+
+        #endregion
+    }
+}

@@ -1,0 +1,93 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using Cxpa.Engine;
+using Cxpa.PowerShell.Internal;
+
+namespace Cxpa.PowerShell
+{
+    /// <summary>
+    /// The base of every Cxpa cmdlet: one cancellation source that StopProcessing (Ctrl+C) cancels and every await receives,
+    /// a pump that waits on engine tasks from the pipeline thread while writing their log lines and progress there,
+    /// and the mapping of engine errors to ErrorRecords.
+    /// </summary>
+    public abstract class CxpaCmdlet : PSCmdlet, IDisposable
+    {
+        #region Private state
+
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly PipelineLog _log = new PipelineLog();
+
+        /// <summary>Cancelled by StopProcessing.</summary>
+        protected CancellationToken StopToken => _stop.Token;
+
+        internal ICxpaLog Log => _log;
+
+        #endregion
+
+        #region Overrides
+
+        /// <summary>Ctrl+C: cancels every pending await.</summary>
+        protected override void StopProcessing() => _stop.Cancel();
+
+        /// <summary>Releases the cancellation source.</summary>
+        public void Dispose() => _stop.Dispose();
+
+        #endregion
+
+        #region Helpers for cmdlets
+
+        /// <summary>Waits for an engine task on the pipeline thread, draining log lines and calling tick every 100 ms.</summary>
+        protected T Await<T>(Task<T> task, Action? tick = null)
+        {
+            while (!task.IsCompleted)
+            {
+                Task.WaitAny(new Task[] { task }, 100);
+                DrainLog();
+                tick?.Invoke();
+            }
+            DrainLog();
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>Waits for an engine task without result.</summary>
+        protected void Await(Task task, Action? tick = null) => Await(AsResult(task), tick);
+
+        private static async Task<bool> AsResult(Task t) { await t.ConfigureAwait(false); return true; }
+
+        /// <summary>Writes queued engine log lines to Verbose/Debug.</summary>
+        protected void DrainLog()
+        {
+            while (_log.Lines.TryDequeue(out var line))
+            {
+                if (line.Verbose) WriteVerbose(line.Text);
+                else WriteDebug(line.Text);
+            }
+        }
+
+        /// <summary>A non-terminating error from an engine exception.</summary>
+        protected void WriteCxpaError(Exception ex, object? target, string? context = null)
+        {
+            if (ex is PipelineStoppedException) throw ex;
+            WriteError(ErrorMapping.ToErrorRecord(ex, target, context));
+        }
+
+        /// <summary>A terminating error with a stable id.</summary>
+        protected void Fail(string errorId, string message, ErrorCategory category, object? target = null, Exception? inner = null)
+        {
+            var ex = inner != null ? new ArgumentException(message, inner) : (Exception)new InvalidOperationException(message);
+            if (category == ErrorCategory.InvalidArgument && inner == null) ex = new ArgumentException(message);
+            ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target));
+        }
+
+        #endregion
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using System.Management.Automation;
+using System.Text;
+using Cxpa.Engine;
+
+namespace Cxpa.PowerShell.Internal
+{
+    /// <summary>Engine exceptions to ErrorRecords: meaningful categories, stable ErrorIds, the server's message in ErrorDetails.</summary>
+    internal static class ErrorMapping
+    {
+        public static ErrorRecord ToErrorRecord(Exception ex, object? target, string? context)
+        {
+            switch (ex)
+            {
+                case CxpaApiException api:
+                {
+                    var (id, cat) = Classify(api);
+                    var rec = new ErrorRecord(api, id, cat, target ?? (object?)api.RunId);
+                    rec.ErrorDetails = new ErrorDetails(Prefix(context, api.Message));
+                    var action = Recommend(api);
+                    if (action != null) rec.ErrorDetails.RecommendedAction = action;
+                    return rec;
+                }
+                case CxpaTimeoutException t:
+                    return WithDetails(new ErrorRecord(t, "Timeout", ErrorCategory.OperationTimeout, target ?? (object?)t.RunId), context, t.Message);
+                case CxpaConnectionException c:
+                    return WithDetails(new ErrorRecord(c, "ConnectionFailed", ErrorCategory.ConnectionError, target ?? (object?)c.RunId), context, c.Message);
+                case CxpaDownloadException d:
+                    return WithDetails(new ErrorRecord(d, "DownloadIncomplete", ErrorCategory.ReadError, target ?? (object?)d.RunId), context, d.Message);
+                case CxpaConfigurationException cfg:
+                    return WithDetails(new ErrorRecord(cfg, cfg.ErrorId, ErrorCategory.InvalidArgument, target), context, cfg.Message);
+                case ArgumentException a:
+                    return WithDetails(new ErrorRecord(a, "InvalidArgument", ErrorCategory.InvalidArgument, target), context, a.Message);
+                case UnauthorizedAccessException u:
+                    return WithDetails(new ErrorRecord(u, "AccessDenied", ErrorCategory.PermissionDenied, target), context, u.Message);
+                case System.IO.IOException io:
+                    return WithDetails(new ErrorRecord(io, "FileError", ErrorCategory.WriteError, target), context, io.Message);
+                default:
+                    return WithDetails(new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target), context, ex.Message);
+            }
+        }
+
+        private static ErrorRecord WithDetails(ErrorRecord r, string? context, string message)
+        {
+            r.ErrorDetails = new ErrorDetails(Prefix(context, message));
+            return r;
+        }
+
+        private static string Prefix(string? context, string message) => context == null ? message : context + ": " + message;
+
+        internal static (string, ErrorCategory) Classify(CxpaApiException api)
+        {
+            switch (api.Status)
+            {
+                case 401: return ("Unauthorized", ErrorCategory.AuthenticationError);
+                case 403: return (api.Code == "agent_not_eligible" ? "AgentNotEligible" : "Forbidden", ErrorCategory.PermissionDenied);
+                case 404: return ("NotFound", ErrorCategory.ObjectNotFound);
+                case 408: return ("RequestTimeout", ErrorCategory.OperationTimeout);
+                case 409: return ("Conflict", ErrorCategory.InvalidOperation);
+                case 422: return ("ValidationFailed", ErrorCategory.InvalidData);
+                case 429: return ("RateLimited", ErrorCategory.ResourceUnavailable);
+            }
+            if (api.Status >= 500) return ("ServerError", ErrorCategory.ResourceUnavailable);
+            if (api.Status >= 300 && api.Status < 400) return ("Redirected", ErrorCategory.ProtocolError);
+            if (api.Status >= 200 && api.Status < 300) return ("InvalidResponse", ErrorCategory.InvalidResult);
+            return ("HttpError", ErrorCategory.InvalidOperation);
+        }
+
+        private static string? Recommend(CxpaApiException api) => api.Status switch
+        {
+            401 => "Check the key or token (Connect-Cxpa, or the key parameters); zone tokens expire after minutes.",
+            403 when api.Code == "agent_not_eligible" => "The agent must be platform-managed, active and allow external triggers (ingest: standalone).",
+            429 => "The platform is rate limiting; retry later or raise -MaximumRetryCount.",
+            _ when api.Status >= 500 => "The platform had a transient failure; retry later.",
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,13 @@
+using System.Collections.Concurrent;
+using Cxpa.Engine;
+
+namespace Cxpa.PowerShell.Internal
+{
+    /// <summary>Engine log lines, queued from any thread and written to Verbose/Debug on the pipeline thread.</summary>
+    internal sealed class PipelineLog : ICxpaLog
+    {
+        public readonly ConcurrentQueue<(bool Verbose, string Text)> Lines = new ConcurrentQueue<(bool, string)>();
+        public void Verbose(string message) => Lines.Enqueue((true, message));
+        public void Debug(string message) => Lines.Enqueue((false, message));
+    }
+}

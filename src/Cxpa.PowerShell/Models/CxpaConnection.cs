@@ -1,0 +1,67 @@
+using System;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using Cxpa.Engine;
+
+namespace Cxpa
+{
+    /// <summary>A platform URL with one secret: what Connect-Cxpa makes and -Connection takes. Never shows the secret.</summary>
+    public sealed class CxpaConnection
+    {
+        internal CxpaConnection(CxpaEndpoint endpoint, string source)
+        {
+            Endpoint = endpoint;
+            Source = source;
+        }
+
+        internal CxpaEndpoint Endpoint { get; }
+
+        /// <summary>The platform's base URL.</summary>
+        public Uri BaseUrl => Endpoint.BaseUrl;
+        /// <summary>IngestApiKey, ZoneToken or AgentApiKey.</summary>
+        public string AuthKind => Endpoint.AuthKind.ToString();
+        /// <summary>The agent: the zone token's agentId claim, or given.</summary>
+        public long? AgentId { get; internal set; }
+        /// <summary>The run a runtime connection reports on.</summary>
+        public long? RunId { get; internal set; }
+        /// <summary>The signed-in user of a zone token.</summary>
+        public string? UserId { get; internal set; }
+        /// <summary>When the zone token expires.</summary>
+        public DateTimeOffset? ExpiresAt { get; internal set; }
+        /// <summary>Whether a runtime connection carries a credentials token.</summary>
+        public bool HasCredentialsToken => Endpoint.CredentialsToken != null;
+        /// <summary>Connect-Cxpa, Parameters or Environment.</summary>
+        public string Source { get; }
+        /// <summary>Agents used through this connection, most recent first (for completion).</summary>
+        public System.Collections.Generic.List<long> RecentAgentIds { get; } = new System.Collections.Generic.List<long>();
+
+        internal void NoteAgent(long agentId)
+        {
+            lock (RecentAgentIds)
+            {
+                RecentAgentIds.Remove(agentId);
+                RecentAgentIds.Insert(0, agentId);
+                if (RecentAgentIds.Count > 20) RecentAgentIds.RemoveAt(20);
+            }
+        }
+
+        /// <inheritdoc />
+        public override string ToString() => $"{AuthKind} @ {BaseUrl}";
+    }
+}
+
+namespace Cxpa.PowerShell.Internal
+{
+    /// <summary>The connected default, one per runspace (so parallel runspaces never share one by accident).</summary>
+    internal static class ConnectionStore
+    {
+        private sealed class Box { public Cxpa.CxpaConnection? Value; }
+        private static readonly ConditionalWeakTable<Runspace, Box> Defaults = new ConditionalWeakTable<Runspace, Box>();
+        private static readonly Box NoRunspace = new Box();
+
+        private static Box Current => Runspace.DefaultRunspace is { } rs ? Defaults.GetValue(rs, _ => new Box()) : NoRunspace;
+
+        public static Cxpa.CxpaConnection? Get() => Current.Value;
+        public static void Set(Cxpa.CxpaConnection? c) => Current.Value = c;
+    }
+}

@@ -1,1 +1,0 @@
-namespace Cxpa.PowerShell { internal static class P {} }

@@ -1,0 +1,391 @@
+using System.Management.Automation;
+
+namespace Cxpa.PowerShell.Tests;
+
+/// <summary>The agent-run cmdlets through the real PowerShell engine against the emulator.</summary>
+public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
+{
+    private readonly EmulatorFixture _emu;
+    public RunCmdletTests(EmulatorFixture emu) => _emu = emu;
+
+    private static ErrorRecord? AnyError(ScriptResult r) => (r.Thrown as RuntimeException)?.ErrorRecord ?? r.Errors.FirstOrDefault();
+
+    private static void NoErrors(ScriptResult r)
+    {
+        Assert.Null(r.Thrown);
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e)));
+    }
+
+    [Fact]
+    public void StartCxpaRun_returns_a_queued_run_with_the_run_id_and_sends_the_input()
+    {
+        var r = _emu.Run("Start-CxpaRun -AgentId 42 -InputObject @{ url = 'https://example.com'; depth = 2 }");
+        NoErrors(r);
+        var run = r.Single();
+        Assert.Equal("Cxpa.Run", run.TypeNames[0]);
+        long id = (long)run.Properties["RunId"].Value;
+        Assert.True(id > 0);
+        Assert.Equal(42L, run.Properties["AgentId"].Value);
+        Assert.True(_emu.Server.State.TryGetRun(id, out var stored));
+        Assert.Equal("https://example.com", stored.Snapshot().InputData?["url"]?.GetValue<string>());
+        Assert.Equal(2, stored.Snapshot().InputData?["depth"]?.GetValue<long>());
+    }
+
+    [Fact]
+    public void StartCxpaRun_Wait_returns_the_completed_run_with_navigable_output()
+    {
+        var r = _emu.Run("$run = Start-CxpaRun -AgentId 42 -InputObject @{ topic = 'q3' } -Wait; $run; $run.Output.echo.topic; $run.IsTerminal");
+        NoErrors(r);
+        Assert.Equal(3, r.Output.Count);
+        Assert.Equal("completed", r.Output[0].Properties["Status"].Value);
+        Assert.Equal("q3", r.Output[1].BaseObject);
+        Assert.Equal(true, r.Output[2].BaseObject);
+    }
+
+    [Fact]
+    public void StartCxpaRun_takes_JSON_text_and_PSCustomObject_input()
+    {
+        var r = _emu.Run("""
+            '{"a": 1}' | Start-CxpaRun -AgentId 42
+            [pscustomobject]@{ b = 'x'; nested = @{ c = @(1,2) } } | Start-CxpaRun -AgentId 42
+            """);
+        NoErrors(r);
+        Assert.Equal(2, r.Output.Count);
+        Assert.True(_emu.Server.State.TryGetRun((long)r.Output[0].Properties["RunId"].Value, out var a));
+        Assert.Equal(1, a.Snapshot().InputData?["a"]?.GetValue<long>());
+        Assert.True(_emu.Server.State.TryGetRun((long)r.Output[1].Properties["RunId"].Value, out var b));
+        Assert.Equal("x", b.Snapshot().InputData?["b"]?.GetValue<string>());
+        Assert.Equal(2, b.Snapshot().InputData?["nested"]?["c"]?.AsArray().Count);
+    }
+
+    [Theory]
+    [InlineData("Start-CxpaRun -AgentId 0", "ParameterArgumentValidationError")]
+    [InlineData("Start-CxpaRun -AgentId -5", "ParameterArgumentValidationError")]
+    [InlineData("Register-CxpaRun -AgentId 42 -ExternalRunId ''", "ParameterArgumentValidationError")]
+    [InlineData("Register-CxpaRun -AgentId 42 -ExternalRunId ('x' * 256)", "ParameterArgumentValidationError")]
+    [InlineData("Send-CxpaIngest -AgentId 44 -ExternalRunId e1 -Status Exploded", "ParameterArgumentValidationError")]
+    public void Bad_input_fails_in_binding_and_sends_nothing(string script, string errorId)
+    {
+        var before = _emu.Server.Requests.Total;
+        var r = _emu.Run(script);
+        var err = r.Errors.FirstOrDefault() ?? (r.Thrown as RuntimeException)?.ErrorRecord;
+        Assert.NotNull(err);
+        Assert.StartsWith(errorId, err!.FullyQualifiedErrorId);
+        Assert.Equal(before, _emu.Server.Requests.Total);
+    }
+
+    [Theory]
+    [InlineData("42")]
+    [InlineData("'[1,2]'")]
+    [InlineData("'not json'")]
+    public void Non_object_input_is_a_clear_error_before_sending(string input)
+    {
+        var before = _emu.Server.Requests.Total;
+        var r = _emu.Run($"Start-CxpaRun -AgentId 42 -InputObject {input}");
+        var err = Assert.Single(r.Errors);
+        Assert.Equal("InvalidInput,Cxpa.PowerShell.Cmdlets.StartCxpaRunCommand", err.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, err.CategoryInfo.Category);
+        Assert.Equal(before, _emu.Server.Requests.Total);
+    }
+
+    [Fact]
+    public void Pipeline_start_then_wait_outputs_every_run_completed()
+    {
+        var r = _emu.Run("1..3 | ForEach-Object { @{ n = $_ } } | Start-CxpaRun -AgentId 42 | Wait-CxpaRun");
+        NoErrors(r);
+        Assert.Equal(3, r.Output.Count);
+        Assert.All(r.Output, o => Assert.Equal("completed", o.Properties["Status"].Value));
+        var ns = r.Output.Select(o => (long)((PSObject)((PSObject)o.Properties["Output"].Value).Properties["echo"].Value).Properties["n"].Value).OrderBy(x => x);
+        Assert.Equal(new long[] { 1, 2, 3 }, ns);
+    }
+
+    [Fact]
+    public void Failed_run_is_output_and_written_as_RunFailed_with_the_run_id()
+    {
+        var r = _emu.Run("Start-CxpaRun -AgentId 45 -Wait");
+        var run = r.Single();
+        Assert.Equal("failed", run.Properties["Status"].Value);
+        var err = Assert.Single(r.Errors);
+        Assert.StartsWith("RunFailed,", err.FullyQualifiedErrorId);
+        Assert.Contains(run.Properties["RunId"].Value.ToString()!, err.ToString());
+        Assert.Contains("Upstream site unreachable", err.ToString());
+    }
+
+    [Fact]
+    public void Wait_202_then_polling_reaches_the_terminal_run()
+    {
+        // A run that outlives a short server window but ends soon after: 202, then polling GETs find it completed.
+        var agent = _emu.Server.Config.FindAgent(42)!;
+        var r = _emu.Run("$r = Start-CxpaRun -AgentId 47 -TimeoutSec 0; $r");
+        NoErrors(r);
+        long id = (long)r.Single().Properties["RunId"].Value;
+        // Finish it quickly by forcing its status once the cmdlet is polling.
+        var task = Task.Run(async () => { await Task.Delay(1500); _emu.Server.State.ForceStatus(id, "completed"); });
+        var w = _emu.Run($"Wait-CxpaRun -AgentId 47 -RunId {id} -TimeoutSec 30");
+        task.Wait();
+        NoErrors(w);
+        Assert.Equal("completed", w.Single().Properties["Status"].Value);
+        Assert.NotNull(agent);
+    }
+
+    [Fact]
+    public async Task Start_Wait_that_gets_202_polls_the_same_run_and_starts_no_second_one()
+    {
+        // The agent's running_timeout_ms (800 ms) caps the server window below the run's 2 s: the platform answers 202,
+        // and the cmdlet polls GET of that run until it completes, without triggering again.
+        var cfg = Cxpa.Emulator.EmulatorConfig.CreateDemo();
+        var a = cfg.FindAgent(42)!;
+        a.RunningTimeoutMs = 800;
+        a.DurationMs = 2000;
+        await using var server = await Cxpa.Emulator.EmulatorServer.StartAsync(cfg);
+        var r = PowerShellHost.Run("Start-CxpaRun -BaseUrl $url -IngestApiKey $key -AgentId 42 -Wait -TimeoutSec 30",
+            new Dictionary<string, object?> { ["url"] = server.BaseUrl.ToString(), ["key"] = EmulatorFixture.Key });
+        NoErrors(r);
+        Assert.Equal("completed", r.Single().Properties["Status"].Value);
+        Assert.Single(server.State.RunsForAgent(42));
+        Assert.Equal(1, server.Requests.Count("POST", "/api/agents/42/runs/trigger-and-wait"));
+        Assert.Equal(202, server.Requests.Find("POST", "/api/agents/42/runs/trigger-and-wait")[0].Status);
+        Assert.True(server.Requests.Count("GET", "/api/agents/42/runs/") >= 1);
+    }
+
+    [Fact]
+    public void Start_Wait_with_a_short_timeout_outputs_the_run_and_RunWaitTimeout_without_a_second_trigger()
+    {
+        var before = _emu.Server.State.RunsForAgent(47).Count;
+        var r = _emu.Run("Start-CxpaRun -AgentId 47 -Wait -TimeoutSec 2");
+        Assert.Single(r.Output);
+        Assert.StartsWith("RunWaitTimeout,", Assert.Single(r.Errors).FullyQualifiedErrorId);
+        Assert.Equal(before + 1, _emu.Server.State.RunsForAgent(47).Count);
+    }
+
+    [Fact]
+    public void GetCxpaRun_reads_runs_from_the_pipeline_by_property_name()
+    {
+        var r = _emu.Run("Start-CxpaRun -AgentId 42 | Get-CxpaRun");
+        NoErrors(r);
+        var run = r.Single();
+        Assert.Contains((string)run.Properties["Status"].Value, new[] { "queued", "running", "completed" });
+        Assert.NotNull(run.Properties["CreatedAt"].Value);
+    }
+
+    [Fact]
+    public void GetCxpaRun_missing_run_is_ObjectNotFound_naming_the_run()
+    {
+        var r = _emu.Run("Get-CxpaRun -AgentId 42 -RunId 987654321");
+        var err = Assert.Single(r.Errors);
+        Assert.StartsWith("NotFound,", err.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, err.CategoryInfo.Category);
+        Assert.Contains("987654321", err.ErrorDetails.Message);
+    }
+
+    [Fact]
+    public void Ineligible_agent_is_PermissionDenied_with_the_server_message_and_code()
+    {
+        var r = _emu.Run("Start-CxpaRun -AgentId 46");
+        var err = Assert.Single(r.Errors);
+        Assert.StartsWith("AgentNotEligible,", err.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.PermissionDenied, err.CategoryInfo.Category);
+        Assert.Contains("agent_not_eligible", err.ErrorDetails.Message);
+        Assert.DoesNotContain(EmulatorFixture.Key, r.AllText());
+    }
+
+    [Fact]
+    public void Wrong_key_is_AuthenticationError_and_never_shows_the_key()
+    {
+        var r = _emu.Run("Start-CxpaRun -AgentId 42 -IngestApiKey 'wrong-secret-key-value-123' -Verbose -Debug", connect: true);
+        var err = Assert.Single(r.Errors);
+        Assert.StartsWith("Unauthorized,", err.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.AuthenticationError, err.CategoryInfo.Category);
+        Assert.DoesNotContain("wrong-secret-key-value-123", r.AllText());
+    }
+
+    [Fact]
+    public void WhatIf_sends_nothing_and_says_method_and_path()
+    {
+        var before = _emu.Server.Requests.Total;
+        var r = _emu.Run("""
+            Start-CxpaRun -AgentId 42 -InputObject @{ secretish = 'value-should-not-show' } -WhatIf
+            Register-CxpaRun -AgentId 42 -ExternalRunId w1 -WhatIf
+            Send-CxpaIngest -AgentId 44 -ExternalRunId w1 -Status Completed -WhatIf
+            Save-CxpaRunOutput -AgentId 43 -Path ([IO.Path]::GetTempPath()) -WhatIf
+            """);
+        NoErrors(r);
+        Assert.Empty(r.Output);
+        Assert.Equal(before, _emu.Server.Requests.Total);
+    }
+
+    [Fact]
+    public void RegisterCxpaRun_is_idempotent_and_hides_the_token_unless_AsPlainText()
+    {
+        var r = _emu.Run("""
+            $a = Register-CxpaRun -AgentId 42 -ExternalRunId 'ext-idem-1' -InputObject @{ u = 1 } -Metadata @{ source = 'test' }
+            $b = Register-CxpaRun -AgentId 42 -ExternalRunId 'ext-idem-1' -AsPlainText
+            $a; $b
+            """);
+        NoErrors(r);
+        Assert.Equal(r.Output[0].Properties["RunId"].Value, r.Output[1].Properties["RunId"].Value);
+        Assert.IsType<System.Security.SecureString>(r.Output[0].Properties["CredentialsToken"].Value);
+        var plain = Assert.IsType<string>(r.Output[1].Properties["CredentialsToken"].Value);
+        Assert.Equal(3, plain.Split('.').Length);
+        Assert.NotNull(r.Output[0].Properties["ExpiresAt"].Value);
+        Assert.True(_emu.Server.State.TryGetRun((long)r.Output[0].Properties["RunId"].Value, out var run));
+        Assert.Equal("running", run.Status);
+    }
+
+    [Fact]
+    public void SendCxpaIngest_upserts_and_refuses_to_change_a_terminal_run()
+    {
+        var r = _emu.Run("""
+            Send-CxpaIngest -AgentId 44 -ExternalRunId 'exec-001' -Status Running
+            Send-CxpaIngest -AgentId 44 -ExternalRunId 'exec-001' -Status Completed -Output @{ pages = 42 } -Outputs 42
+            Send-CxpaIngest -AgentId 44 -ExternalRunId 'exec-001' -Status Failed -ErrorMessage 'late'
+            """);
+        Assert.Equal(2, r.Output.Count);
+        Assert.Equal(r.Output[0].Properties["RunId"].Value, r.Output[1].Properties["RunId"].Value);
+        Assert.Equal("completed", r.Output[1].Properties["Status"].Value);
+        var err = Assert.Single(r.Errors);
+        Assert.StartsWith("Conflict,", err.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidOperation, err.CategoryInfo.Category);
+    }
+
+    [Fact]
+    public void SendCxpaIngest_on_a_platform_agent_is_refused()
+    {
+        var r = _emu.Run("Send-CxpaIngest -AgentId 42 -ExternalRunId 'x1' -Status Running");
+        Assert.Equal(ErrorCategory.PermissionDenied, Assert.Single(r.Errors).CategoryInfo.Category);
+    }
+
+    [Fact]
+    public void SaveCxpaRunOutput_streams_the_file_with_its_server_name_and_run_id()
+    {
+        var dir = Directory.CreateTempSubdirectory("cxpa-save-").FullName;
+        try
+        {
+            var r = _emu.Run("Save-CxpaRunOutput -AgentId 43 -InputObject @{ topic = 'Q3' } -Path $dir", vars: new Dictionary<string, object?> { ["dir"] = dir });
+            NoErrors(r);
+            var f = r.Single();
+            Assert.IsType<FileInfo>(f.BaseObject);
+            var path = ((FileInfo)f.BaseObject).FullName;
+            Assert.Equal(Path.Combine(dir, "q3-report.pdf"), path);
+            Assert.True((long)f.Properties["RunId"].Value > 0);
+            Assert.Equal("application/pdf", f.Properties["ContentType"].Value?.ToString());
+            var bytes = File.ReadAllBytes(path);
+            Assert.Equal(256 * 1024, bytes.Length);
+            Assert.Equal(-1, Cxpa.Emulator.FilePattern.FirstMismatch(bytes));
+            Assert.Single(Directory.GetFiles(dir));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void SaveCxpaRunOutput_never_overwrites_without_Force()
+    {
+        var dir = Directory.CreateTempSubdirectory("cxpa-save-").FullName;
+        try
+        {
+            var target = Path.Combine(dir, "mine.pdf");
+            File.WriteAllText(target, "keep me");
+            var before = _emu.Server.Requests.Total;
+            var r = _emu.Run("Save-CxpaRunOutput -AgentId 43 -Path $target", vars: new Dictionary<string, object?> { ["target"] = target });
+            var err = (r.Thrown as RuntimeException)?.ErrorRecord ?? Assert.Single(r.Errors);
+            Assert.StartsWith("FileExists,", err.FullyQualifiedErrorId);
+            Assert.Equal("keep me", File.ReadAllText(target));
+            Assert.Equal(before, _emu.Server.Requests.Total);
+
+            var forced = _emu.Run("Save-CxpaRunOutput -AgentId 43 -Path $target -Force", vars: new Dictionary<string, object?> { ["target"] = target });
+            NoErrors(forced);
+            Assert.Equal(256 * 1024, new FileInfo(target).Length);
+            Assert.Single(Directory.GetFiles(dir));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void SaveCxpaRunOutput_on_a_json_agent_is_a_conflict_and_leaves_no_file()
+    {
+        var dir = Directory.CreateTempSubdirectory("cxpa-save-").FullName;
+        try
+        {
+            var r = _emu.Run("Save-CxpaRunOutput -AgentId 42 -Path $dir", vars: new Dictionary<string, object?> { ["dir"] = dir });
+            Assert.StartsWith("Conflict,", Assert.Single(r.Errors).FullyQualifiedErrorId);
+            Assert.Empty(Directory.GetFiles(dir));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Missing_url_and_key_name_both_ways_to_give_them()
+    {
+        var noUrl = _emu.Run("$env:CXPA_API_URL = $null; $env:PLATFORM_API_BASE_URL = $null; Get-CxpaRun -AgentId 42 -RunId 1", connect: false);
+        var e1 = AnyError(noUrl);
+        Assert.NotNull(e1);
+        Assert.StartsWith("MissingBaseUrl,", e1!.FullyQualifiedErrorId);
+        Assert.Contains("-BaseUrl", e1.ToString());
+        Assert.Contains("CXPA_API_URL", e1.ToString());
+
+        var noKey = _emu.Run("$env:CXPA_INGEST_KEY = $null; Get-CxpaRun -BaseUrl $url -AgentId 42 -RunId 1", connect: false);
+        var e2 = AnyError(noKey);
+        Assert.NotNull(e2);
+        Assert.StartsWith("MissingKey,", e2!.FullyQualifiedErrorId);
+        Assert.Contains("-IngestApiKey", e2.ToString());
+        Assert.Contains("CXPA_INGEST_KEY", e2.ToString());
+    }
+
+    [Fact]
+    public void Environment_variables_supply_url_and_key()
+    {
+        var r = _emu.Run("$env:CXPA_API_URL = $url; $env:CXPA_INGEST_KEY = $key; try { Start-CxpaRun -AgentId 42 } finally { $env:CXPA_API_URL = $null; $env:CXPA_INGEST_KEY = $null }", connect: false);
+        NoErrors(r);
+        Assert.True((long)r.Single().Properties["RunId"].Value > 0);
+    }
+
+    [Fact]
+    public void Connection_objects_and_GetCxpaConnection_never_show_the_key()
+    {
+        var r = _emu.Run("""
+            $c = Connect-Cxpa -BaseUrl $url -IngestApiKey $key -PassThru
+            Disconnect-Cxpa
+            Start-CxpaRun -AgentId 42 -Connection $c
+            Connect-Cxpa -BaseUrl $url -IngestApiKey $key
+            Get-CxpaConnection
+            """, connect: false);
+        NoErrors(r);
+        Assert.Equal(2, r.Output.Count);
+        Assert.Equal("IngestApiKey", r.Output[1].Properties["AuthKind"].Value);
+        Assert.Equal("Connect-Cxpa", r.Output[1].Properties["Source"].Value);
+        Assert.DoesNotContain(EmulatorFixture.Key, r.AllText());
+        Assert.DoesNotContain(r.Output[1].Properties, p => p.Value?.ToString()?.Contains(EmulatorFixture.Key) == true);
+    }
+
+    [Fact]
+    public void Unencrypted_remote_url_is_refused_before_sending()
+    {
+        var r = _emu.Run("Get-CxpaRun -BaseUrl 'http://cxpa.example.com' -IngestApiKey 'k' -AgentId 42 -RunId 1", connect: false);
+        var e = AnyError(r);
+        Assert.NotNull(e);
+        Assert.StartsWith("UnencryptedAuthentication,", e!.FullyQualifiedErrorId);
+        Assert.Empty(r.Output);
+    }
+
+    [Fact]
+    public void WaitCxpaRun_Any_returns_the_first_to_finish()
+    {
+        var r = _emu.Run("""
+            $long = Start-CxpaRun -AgentId 47
+            $short = Start-CxpaRun -AgentId 42
+            $long, $short | Wait-CxpaRun -Any -TimeoutSec 30
+            """);
+        NoErrors(r);
+        // Agents differ: runs bind AgentId from each object.
+        var first = Assert.Single(r.Output);
+        Assert.Equal(42L, first.Properties["AgentId"].Value);
+    }
+
+    [Fact]
+    public void Verbose_tells_the_requests_made()
+    {
+        var r = _emu.Run("Start-CxpaRun -AgentId 42 -Verbose");
+        NoErrors(r);
+        Assert.Contains(r.Verbose, v => v.Message.Contains("POST") && v.Message.Contains("/api/agents/42/runs/trigger"));
+    }
+}
