@@ -60,7 +60,7 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Reports that the run failed, with -Message (and -Name, -Stack).</summary>
         [Parameter(Mandatory = true, ParameterSetName = FailSet)]
         [Parameter(ParameterSetName = FailRecordSet)]
-        public SwitchParameter Fail { get; set; }
+        public new SwitchParameter Fail { get; set; }
 
         /// <summary>The failure's message.</summary>
         [Parameter(Mandatory = true, ParameterSetName = FailSet)]
