@@ -15,6 +15,8 @@ public sealed class ScriptResult
     public required List<WarningRecord> Warnings { get; init; }
     public required List<InformationRecord> Information { get; init; }
     public required List<ProgressRecord> Progress { get; init; }
+    /// <summary>How the invocation ended (Completed, Failed, Stopped).</summary>
+    public System.Management.Automation.PSInvocationState State { get; init; }
     /// <summary>The terminating error, if the script threw.</summary>
     public Exception? Thrown { get; init; }
 
@@ -86,6 +88,7 @@ public static class PowerShellHost
             Information = ps.Streams.Information.ToList(),
             Progress = ps.Streams.Progress.ToList(),
             Thrown = thrown,
+            State = ps.InvocationStateInfo.State,
         };
     }
 }
