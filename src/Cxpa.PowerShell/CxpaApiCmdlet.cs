@@ -248,7 +248,8 @@ namespace Cxpa.PowerShell
                     {
                         batch = Await(waiter.NextAsync(cts.Token), Tick);
                     }
-                    catch (Exception ex) when (!StopToken.IsCancellationRequested && deadline != null && DateTimeOffset.UtcNow >= deadline.Value
+                    catch (Exception ex) when (!StopToken.IsCancellationRequested && deadline != null
+                        && (cts.IsCancellationRequested || DateTimeOffset.UtcNow >= deadline.Value)
                         && (ex is OperationCanceledException || ex is CxpaTimeoutException))
                     {
                         timedOut = true;

@@ -15,6 +15,7 @@ namespace Cxpa.PowerShell.Cmdlets
 
         /// <summary>The standalone agent.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(AgentIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
         public long AgentId { get; set; }
 

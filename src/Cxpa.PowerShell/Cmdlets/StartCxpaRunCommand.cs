@@ -18,6 +18,7 @@ namespace Cxpa.PowerShell.Cmdlets
 
         /// <summary>The agent to run. In zone mode it defaults to the zone token's agentId claim.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(AgentIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
         public long AgentId { get; set; }
 

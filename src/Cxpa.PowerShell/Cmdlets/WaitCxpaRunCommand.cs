@@ -17,6 +17,7 @@ namespace Cxpa.PowerShell.Cmdlets
 
         /// <summary>The agent the runs belong to. In zone mode it defaults to the zone token's agentId claim. Binds from the pipeline by property name.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(AgentIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
         public long AgentId { get; set; }
 
