@@ -60,6 +60,8 @@ public sealed class EmulatorServer : IAsyncDisposable
         {
             builder.Logging.SetMinimumLevel(LogLevel.None);
         }
+        // The emulator never owns the process: no Ctrl+C / SIGTERM hooks (an embedding host or Program handles those).
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
@@ -100,6 +102,12 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     /// <summary>What GET /_emulator/demo answers: base url, keys per agent, a fresh zone token for agent 42 (or the first zoned agent).</summary>
     public JsonObject GetDemoInfo() => EmulatorApi.DemoInfo(Config, BaseUrl, Clock);
+
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     /// <summary>Stops the server.</summary>
     public async ValueTask DisposeAsync()

@@ -59,10 +59,10 @@ public static class Program
         var rules = faults.Select(FaultRule.Parse).ToList();
 
         using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-        try
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext c) { c.Cancel = true; stop.Cancel(); }
+        using var sigInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var sigTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        using var sigQuit = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGQUIT, OnSignal);
         {
             await using var server = await EmulatorServer.StartAsync(config, port);
             foreach (var r in rules) server.Faults.Add(r);
@@ -70,10 +70,6 @@ public static class Program
             try { await Task.Delay(Timeout.Infinite, stop.Token); }
             catch (OperationCanceledException) { }
             Console.WriteLine("Stopping.");
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
         return 0;
     }
