@@ -140,6 +140,32 @@ namespace Cxpa.PowerShell
             return c;
         }
 
+        /// <summary>A zone connection from a -ZoneToken parameter, with the URL from -BaseUrl, the default connection or the environment.</summary>
+        internal CxpaConnection ZoneFromParameter(SecureString zoneToken)
+        {
+            if (Connection != null) Fail("ConnectionConflict", "Pass either -Connection or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
+            var url = BaseUrl ?? ConnectionStore.Get()?.BaseUrl ?? EnvUrl();
+            if (url == null) Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+            try { return ZoneConnection(url!, zoneToken, AllowUnencryptedAuthentication, "Parameters"); }
+            catch (CxpaConfigurationException ex) { ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url)); return null!; }
+        }
+
+        /// <summary>Converts a user value for a JSON body (an object, or with anyValue any JSON value); writes InvalidInput and returns false when it cannot.</summary>
+        internal bool TryJson(object? value, string parameterName, bool anyValue, out object? json)
+        {
+            try
+            {
+                json = anyValue ? InputConverter.ToJsonValue(value, parameterName) : InputConverter.ToJsonObject(value, parameterName);
+                return true;
+            }
+            catch (ArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, value) { ErrorDetails = new ErrorDetails(ex.Message) });
+                json = null;
+                return false;
+            }
+        }
+
         /// <summary>Makes a zone connection from a zone token, reading its claims (unverified: the platform checks it).</summary>
         internal static CxpaConnection ZoneConnection(Uri url, SecureString token, bool allowUnencrypted, string source)
         {
@@ -183,14 +209,7 @@ namespace Cxpa.PowerShell
         {
             if (zoneToken != null && IngestApiKey != null)
                 Fail("ConnectionConflict", "Pass either -IngestApiKey or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
-            if (zoneToken != null)
-            {
-                if (Connection != null) Fail("ConnectionConflict", "Pass either -Connection or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
-                var url = BaseUrl ?? ConnectionStore.Get()?.BaseUrl ?? EnvUrl();
-                if (url == null) Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
-                try { return ZoneConnection(url!, zoneToken, AllowUnencryptedAuthentication, "Parameters"); }
-                catch (CxpaConfigurationException ex) { ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url)); }
-            }
+            if (zoneToken != null) return ZoneFromParameter(zoneToken);
             return ResolveConnection(new[] { CxpaAuthKind.IngestApiKey, CxpaAuthKind.ZoneToken },
                 IngestApiKey != null ? CxpaAuthKind.IngestApiKey : (CxpaAuthKind?)null, IngestApiKey,
                 "No ingest API key or zone token: pass -IngestApiKey or -ZoneToken, run Connect-Cxpa, or set $env:CXPA_INGEST_KEY.");

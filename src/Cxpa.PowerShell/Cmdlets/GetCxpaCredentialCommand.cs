@@ -80,14 +80,7 @@ namespace Cxpa.PowerShell.Cmdlets
             }
 
             CxpaConnection zone;
-            if (ZoneToken != null)
-            {
-                if (Connection != null) Fail("ConnectionConflict", "Pass either -Connection or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
-                var url = BaseUrl ?? ConnectionStore.Get()?.BaseUrl ?? EnvUrl();
-                if (url == null) Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
-                try { zone = ZoneConnection(url!, ZoneToken, AllowUnencryptedAuthentication, "Parameters"); }
-                catch (CxpaConfigurationException ex) { ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url)); return; }
-            }
+            if (ZoneToken != null) zone = ZoneFromParameter(ZoneToken);
             else zone = ResolveConnection(new[] { CxpaAuthKind.ZoneToken }, null, null, "No zone token: pass -ZoneToken, or run Connect-Cxpa -ZoneToken <token>.");
             var agentId = AgentId > 0 ? AgentId : zone.AgentId ?? 0;
             if (agentId <= 0) Fail("MissingAgentId", "-AgentId is required when the zone token has no agentId claim.", ErrorCategory.InvalidArgument);

@@ -53,17 +53,7 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Registers the run.</summary>
         protected override void ProcessRecord()
         {
-            object? input, metadata;
-            try
-            {
-                input = InputConverter.ToJsonObject(InputObject, "InputObject");
-                metadata = InputConverter.ToJsonObject(Metadata, "Metadata");
-            }
-            catch (ArgumentException ex)
-            {
-                WriteError(new ErrorRecord(ex, "InvalidInput", System.Management.Automation.ErrorCategory.InvalidArgument, ExternalRunId) { ErrorDetails = new ErrorDetails(ex.Message) });
-                return;
-            }
+            if (!TryJson(InputObject, "InputObject", anyValue: false, out var input) || !TryJson(Metadata, "Metadata", anyValue: false, out var metadata)) return;
             if (!ShouldProcess($"POST api/agents/{AgentId}/runs/register with externalRunId '{ExternalRunId}', {InputConverter.Summarize(input)}", $"Register run '{ExternalRunId}' of agent {AgentId}")) return;
             _connection!.NoteAgent(AgentId);
             try

@@ -86,13 +86,7 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             var agentId = ResolveAgentId(AgentId, _connection!);
-            object? input;
-            try { input = InputConverter.ToJsonObject(InputObject, "InputObject"); }
-            catch (ArgumentException ex)
-            {
-                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, InputObject) { ErrorDetails = new ErrorDetails(ex.Message) });
-                return;
-            }
+            if (!TryJson(InputObject, "InputObject", anyValue: false, out var input)) return;
             var zone = _connection!.Endpoint.AuthKind == CxpaAuthKind.ZoneToken;
             var path = (zone ? $"api/zones/agents/{agentId}/runs" : $"api/agents/{agentId}/runs") + "/trigger-and-download";
             if (!ShouldProcess($"POST {path} with {InputConverter.Summarize(input)}, saving to {(_fileName != null ? System.IO.Path.Combine(_directory, _fileName) : _directory)}",

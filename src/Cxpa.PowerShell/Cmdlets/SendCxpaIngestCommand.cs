@@ -55,13 +55,7 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Sends the ingest.</summary>
         protected override void ProcessRecord()
         {
-            object? output;
-            try { output = InputConverter.ToJsonValue(Output, "Output"); }
-            catch (ArgumentException ex)
-            {
-                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, Output) { ErrorDetails = new ErrorDetails(ex.Message) });
-                return;
-            }
+            if (!TryJson(Output, "Output", anyValue: true, out var output)) return;
             var status = Status.ToLowerInvariant();
             if (!ShouldProcess($"POST api/agents/{AgentId}/runs/ingest with externalRunId '{ExternalRunId}', status {status}, output: {InputConverter.Summarize(output)}", $"Report run '{ExternalRunId}' of agent {AgentId} as {status}")) return;
             _connection!.NoteAgent(AgentId);
