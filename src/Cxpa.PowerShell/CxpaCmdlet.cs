@@ -83,9 +83,10 @@ namespace Cxpa.PowerShell
         /// <summary>A terminating error with a stable id.</summary>
         protected void Fail(string errorId, string message, ErrorCategory category, object? target = null, Exception? inner = null)
         {
-            var ex = inner != null ? new ArgumentException(message, inner) : (Exception)new InvalidOperationException(message);
-            if (category == ErrorCategory.InvalidArgument && inner == null) ex = new ArgumentException(message);
-            ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target));
+            Exception ex = category == ErrorCategory.InvalidArgument
+                ? new ArgumentException(message, inner)
+                : new InvalidOperationException(message, inner);
+            ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target) { ErrorDetails = new ErrorDetails(message) });
         }
 
         #endregion

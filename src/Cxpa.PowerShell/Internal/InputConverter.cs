@@ -44,7 +44,7 @@ namespace Cxpa.PowerShell.Internal
             return t.StartsWith("{", StringComparison.Ordinal);
         }
 
-        private static object? Unwrap(object? value) => value is PSObject p && !(p.BaseObject is PSCustomObject) ? p.BaseObject : value is PSObject q ? q.BaseObject : value;
+        private static object? Unwrap(object? value) => value is PSObject p ? p.BaseObject : value;
 
         private static object? Convert(object? value, int depth)
         {
