@@ -62,11 +62,11 @@ public static class PowerShellHost
     public static string RepoRoot => Path.GetFullPath(Path.Combine(ModuleDir.Value, "..", ".."));
 
     /// <summary>Runs a script in a fresh runspace with the module imported; variables are set first.</summary>
-    public static ScriptResult Run(string script, IDictionary<string, object?>? variables = null, Action<System.Management.Automation.PowerShell>? onStart = null, bool import = true)
+    public static ScriptResult Run(string script, IDictionary<string, object?>? variables = null, Action<System.Management.Automation.PowerShell>? onStart = null, bool import = true, System.Management.Automation.Host.PSHost? host = null)
     {
         var iss = InitialSessionState.CreateDefault2();
         if (import) iss.ImportPSModule(new[] { ModulePath });
-        using var rs = RunspaceFactory.CreateRunspace(iss);
+        using var rs = host == null ? RunspaceFactory.CreateRunspace(iss) : RunspaceFactory.CreateRunspace(host, iss);
         rs.Open();
         using var ps = System.Management.Automation.PowerShell.Create();
         ps.Runspace = rs;

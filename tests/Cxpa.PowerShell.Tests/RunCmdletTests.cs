@@ -200,18 +200,31 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
-    public void WhatIf_sends_nothing_and_says_method_and_path()
+    public void WhatIf_sends_nothing_and_says_method_path_and_a_redacted_body()
     {
         var before = _emu.Server.Requests.Total;
-        var r = _emu.Run("""
+        var host = new CapturingHost();
+        var r = PowerShellHost.Run("""
+            Connect-Cxpa -BaseUrl $url -IngestApiKey $key
             Start-CxpaRun -AgentId 42 -InputObject @{ secretish = 'value-should-not-show' } -WhatIf
             Register-CxpaRun -AgentId 42 -ExternalRunId w1 -WhatIf
-            Send-CxpaIngest -AgentId 44 -ExternalRunId w1 -Status Completed -WhatIf
+            Send-CxpaIngest -AgentId 44 -ExternalRunId w1 -Status Completed -Output @{ pages = 'hidden-value' } -WhatIf
             Save-CxpaRunOutput -AgentId 43 -Path ([IO.Path]::GetTempPath()) -WhatIf
-            """);
+            Send-CxpaRunEvent -RunId 5 -AgentApiKey 'agent-key-never-shown' -Started -WhatIf
+            """, new Dictionary<string, object?> { ["url"] = _emu.Url, ["key"] = EmulatorFixture.Key }, host: host);
         NoErrors(r);
         Assert.Empty(r.Output);
         Assert.Equal(before, _emu.Server.Requests.Total);
+        var text = host.Text;
+        Assert.Contains("POST api/agents/42/runs/trigger with an object with keys secretish (values not shown)", text);
+        Assert.Contains("POST api/agents/42/runs/register", text);
+        Assert.Contains("POST api/agents/44/runs/ingest", text);
+        Assert.Contains("POST api/agents/43/runs/trigger-and-download", text);
+        Assert.Contains("POST api/runs/5/callback with a 'started' event", text);
+        Assert.DoesNotContain("value-should-not-show", text);
+        Assert.DoesNotContain("hidden-value", text);
+        Assert.DoesNotContain("agent-key-never-shown", text);
+        Assert.DoesNotContain(EmulatorFixture.Key, text);
     }
 
     [Fact]
