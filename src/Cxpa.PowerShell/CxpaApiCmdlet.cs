@@ -39,6 +39,16 @@ namespace Cxpa.PowerShell
         [ValidateRange(0, 600)]
         public int RetryIntervalSec { get; set; } = 1;
 
+        /// <summary>Seconds to wait for the platform's answer headers on each request (a trigger-and-wait adds its server window). Default 100. Like Invoke-RestMethod -ConnectionTimeoutSeconds.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int ConnectionTimeoutSeconds { get; set; } = 100;
+
+        /// <summary>Seconds one read of an answer's body may take (a stalled download fails after it). Default 30. Like Invoke-RestMethod -OperationTimeoutSeconds.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int OperationTimeoutSeconds { get; set; } = 30;
+
         /// <summary>Allows sending a key over http:// to a host that is not this machine. Keys travel in clear text then.</summary>
         [Parameter]
         public SwitchParameter AllowUnencryptedAuthentication { get; set; }
@@ -109,6 +119,8 @@ namespace Cxpa.PowerShell
             {
                 MaximumRetryCount = MaximumRetryCount,
                 RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
+                RequestTimeout = TimeSpan.FromSeconds(ConnectionTimeoutSeconds),
+                ReadTimeout = TimeSpan.FromSeconds(OperationTimeoutSeconds),
                 Log = Log,
                 ObjectFactory = PSObjectFactory.Instance,
                 Deadline = timeoutSec > 0 ? DateTimeOffset.UtcNow.AddSeconds(timeoutSec) : (DateTimeOffset?)null,

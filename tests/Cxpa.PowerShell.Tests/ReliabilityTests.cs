@@ -113,6 +113,29 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
+    public void Header_timeout_retries_a_GET_and_never_resends_a_trigger()
+    {
+        var id = (long)_emu.Run("(Start-CxpaRun -AgentId 42).RunId").Single().BaseObject;
+        _emu.Server.Faults.Delay("GET /api/agents/42/runs/*", 2500, 2);
+        var get = _emu.Run($"Get-CxpaRun -AgentId 42 -RunId {id} -ConnectionTimeoutSeconds 1 -MaximumRetryCount 1 -RetryIntervalSec 0 -Verbose");
+        var e1 = Assert.Single(get.Errors);
+        Assert.StartsWith("Timeout,", e1.FullyQualifiedErrorId);
+        Assert.Equal(System.Management.Automation.ErrorCategory.OperationTimeout, e1.CategoryInfo.Category);
+        Assert.Contains(id.ToString(), e1.ErrorDetails.Message);
+        Assert.Single(get.Verbose, v => v.Message.StartsWith("Retrying", StringComparison.Ordinal));
+
+        _emu.Server.Faults.Clear();
+        var before = _emu.Server.State.RunsForAgent(42).Count;
+        var triggers = _emu.Server.Requests.Count("POST", "/api/agents/42/runs/trigger");
+        _emu.Server.Faults.Delay("POST /api/agents/42/runs/trigger", 2500);
+        var start = _emu.Run("Start-CxpaRun -AgentId 42 -ConnectionTimeoutSeconds 1 -RetryIntervalSec 0");
+        Assert.StartsWith("Timeout,", Assert.Single(start.Errors).FullyQualifiedErrorId);
+        Assert.Equal(triggers + 1, _emu.Server.Requests.Count("POST", "/api/agents/42/runs/trigger"));
+        Thread.Sleep(1600); // the delayed request reaches the handler after the client gave up: still one run at most
+        Assert.InRange(_emu.Server.State.RunsForAgent(42).Count - before, 0, 1);
+    }
+
+    [Fact]
     public void Cut_download_is_an_error_and_leaves_no_file_and_keeps_an_existing_one()
     {
         var dir = Directory.CreateTempSubdirectory("cxpa-cut-").FullName;
