@@ -14,19 +14,19 @@ namespace Cxpa.Engine.Zone
         TooLarge,
         /// <summary>Not a three-segment JWS of base64url JSON.</summary>
         Malformed,
-        /// <summary>The header's alg is not HS256 (incl. none, HS384, RS256), or it carries crit/jku/x5u/jwk.</summary>
+        /// <summary>The header's alg is missing or not exactly HS256 (incl. none, HS384, RS256), or the header names or embeds its own key (jku, x5u, jwk, x5c).</summary>
         AlgorithmNotAllowed,
         /// <summary>The signature does not verify with the secret.</summary>
         BadSignature,
         /// <summary>exp is in the past beyond the clock tolerance.</summary>
         Expired,
-        /// <summary>nbf (or iat) is in the future beyond the clock tolerance.</summary>
+        /// <summary>nbf is in the future beyond the clock tolerance (iat is not compared with the clock, as in createZoneMiddleware).</summary>
         NotYetValid,
-        /// <summary>aud is missing or not exactly the expected audience.</summary>
+        /// <summary>aud is missing or not exactly (ordinal) the expected audience; an array aud is never accepted.</summary>
         AudienceMismatch,
         /// <summary>A required claim (exp) is missing.</summary>
         MissingClaim,
-        /// <summary>A claim has the wrong type (a string exp, a non-numeric agentId...).</summary>
+        /// <summary>A claim has the wrong type (a string exp/nbf/iat, a non-numeric or fractional agentId, a non-string userId...).</summary>
         InvalidClaim,
         /// <summary>The header carries a crit parameter.</summary>
         CriticalHeader,
