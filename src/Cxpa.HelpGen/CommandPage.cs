@@ -1,0 +1,293 @@
+using System.Text.RegularExpressions;
+using Markdig.Extensions.Yaml;
+using Markdig.Syntax;
+
+namespace Cxpa.HelpGen;
+
+/// <summary>One parameter of a page: its description and one yaml block per group of parameter sets.</summary>
+public sealed class ParameterDoc
+{
+    public string Name { get; init; } = "";
+    public List<string> Description { get; } = new();
+    public List<ParameterMeta> Meta { get; } = new();
+
+    /// <summary>The yaml block that covers a parameter set ("(All)" covers every set).</summary>
+    public ParameterMeta? For(string set) =>
+        Meta.FirstOrDefault(m => m.Sets.Contains(set, StringComparer.OrdinalIgnoreCase))
+        ?? Meta.FirstOrDefault(m => m.Sets.Contains("(All)", StringComparer.OrdinalIgnoreCase));
+}
+
+/// <summary>The platyPS yaml block of a parameter.</summary>
+public sealed class ParameterMeta
+{
+    public string Type { get; init; } = "Object";
+    public List<string> Sets { get; init; } = new();
+    public List<string> Aliases { get; init; } = new();
+    public bool Required { get; init; }
+    /// <summary>"Named" or a number.</summary>
+    public string Position { get; init; } = "Named";
+    public string DefaultValue { get; init; } = "None";
+    public string PipelineInput { get; init; } = "False";
+    public bool Globbing { get; init; }
+}
+
+/// <summary>One syntax block: the parameter set and the parameter names in the order the syntax line shows them.</summary>
+public sealed class SyntaxDoc
+{
+    public string SetName { get; init; } = "(All)";
+    public bool IsDefault { get; init; }
+    public string Line { get; init; } = "";
+    public List<string> ParameterNames { get; } = new();
+}
+
+/// <summary>An example: title, code, and the sentences after the code.</summary>
+public sealed class ExampleDoc
+{
+    public string Title { get; init; } = "";
+    public List<string> Introduction { get; } = new();
+    public string Code { get; set; } = "";
+    public List<string> Remarks { get; } = new();
+}
+
+/// <summary>A type under INPUTS or OUTPUTS.</summary>
+public sealed class TypeDoc
+{
+    public string Name { get; init; } = "";
+    public List<string> Description { get; } = new();
+}
+
+/// <summary>A cmdlet page in the platyPS layout, parsed.</summary>
+public sealed class CommandPage
+{
+    public string Name { get; private set; } = "";
+    public string ExternalHelpFile { get; private set; } = "";
+    public string ModuleName { get; private set; } = "";
+    public string Synopsis { get; private set; } = "";
+    public List<string> Description { get; } = new();
+    public List<SyntaxDoc> Syntax { get; } = new();
+    public List<ParameterDoc> Parameters { get; } = new();
+    public bool CommonParameters { get; private set; }
+    public List<ExampleDoc> Examples { get; } = new();
+    public List<TypeDoc> Inputs { get; } = new();
+    public List<TypeDoc> Outputs { get; } = new();
+    public List<string> Notes { get; } = new();
+    public List<(string Text, string Uri)> RelatedLinks { get; } = new();
+
+    public string Verb => Name.Contains('-') ? Name[..Name.IndexOf('-')] : Name;
+    public string Noun => Name.Contains('-') ? Name[(Name.IndexOf('-') + 1)..] : "";
+
+    private static readonly Regex FrontMatterKey = new(@"^\s*external help file\s*:", RegexOptions.Multiline | RegexOptions.IgnoreCase);
+    private static readonly Regex ParamToken = new(@"(?<![\w-])-(?<name>[A-Za-z][A-Za-z0-9]*)\b");
+
+    /// <summary>A page whose front matter names an external help file.</summary>
+    public static bool IsCommandPage(string text)
+    {
+        var t = text.TrimStart('\uFEFF');
+        if (!t.StartsWith("---", StringComparison.Ordinal)) return false;
+        var end = t.IndexOf("\n---", 3, StringComparison.Ordinal);
+        return end > 0 && FrontMatterKey.IsMatch(t[..end]);
+    }
+
+    public static CommandPage Parse(string text, string fileName)
+    {
+        var doc = MarkdownText.Parse(text.TrimStart('\uFEFF'));
+        var page = new CommandPage();
+        var front = doc.OfType<YamlFrontMatterBlock>().FirstOrDefault() ?? throw new DocFormatException("no front matter.");
+        foreach (var (key, value) in YamlLines(MarkdownText.Code(front)))
+        {
+            if (key.Equals("external help file", StringComparison.OrdinalIgnoreCase)) page.ExternalHelpFile = value;
+            else if (key.Equals("Module Name", StringComparison.OrdinalIgnoreCase)) page.ModuleName = value;
+        }
+        if (page.ExternalHelpFile.Length == 0) throw new DocFormatException("the front matter has no 'external help file'.");
+
+        var title = doc.OfType<HeadingBlock>().FirstOrDefault(h => h.Level == 1) ?? throw new DocFormatException("no '# Name' heading.");
+        page.Name = MarkdownText.Inline(title.Inline);
+        if (!string.Equals(page.Name, fileName, StringComparison.OrdinalIgnoreCase))
+            throw new DocFormatException($"the page is named '{page.Name}' but its file is '{fileName}.md'.");
+
+        foreach (var (section, blocks) in Sections(doc, 2))
+        {
+            switch (section.ToUpperInvariant())
+            {
+                case "SYNOPSIS": page.Synopsis = string.Join(" ", blocks.SelectMany(MarkdownText.Paragraphs)); break;
+                case "SYNTAX": page.ParseSyntax(blocks); break;
+                case "DESCRIPTION": page.Description.AddRange(blocks.SelectMany(MarkdownText.Paragraphs)); break;
+                case "EXAMPLES": page.ParseExamples(blocks); break;
+                case "PARAMETERS": page.ParseParameters(blocks); break;
+                case "INPUTS": page.Inputs.AddRange(Types(blocks)); break;
+                case "OUTPUTS": page.Outputs.AddRange(Types(blocks)); break;
+                case "NOTES": page.Notes.AddRange(blocks.SelectMany(MarkdownText.Paragraphs)); break;
+                case "RELATED LINKS": page.ParseLinks(blocks); break;
+                default: throw new DocFormatException($"unknown section '## {section}'.");
+            }
+        }
+
+        if (page.Synopsis.Length == 0) throw new DocFormatException("## SYNOPSIS is empty.");
+        if (page.Description.Count == 0) throw new DocFormatException("## DESCRIPTION is empty.");
+        if (page.Syntax.Count == 0) throw new DocFormatException("## SYNTAX has no code block.");
+        foreach (var p in page.Parameters)
+        {
+            if (p.Description.Count == 0) throw new DocFormatException($"parameter -{p.Name} has no description.");
+            if (p.Meta.Count == 0) throw new DocFormatException($"parameter -{p.Name} has no yaml block.");
+        }
+        foreach (var s in page.Syntax)
+            foreach (var n in s.ParameterNames)
+                if (!page.Parameters.Any(p => p.Name.Equals(n, StringComparison.OrdinalIgnoreCase)))
+                    throw new DocFormatException($"the syntax of set '{s.SetName}' names -{n}, which ## PARAMETERS does not document.");
+        return page;
+    }
+
+    /// <summary>Splits blocks at headings of a level: (heading text, blocks up to the next heading of that level or higher).</summary>
+    internal static List<(string Title, List<Block> Blocks)> Sections(IEnumerable<Block> blocks, int level)
+    {
+        var result = new List<(string, List<Block>)>();
+        List<Block>? current = null;
+        foreach (var b in blocks)
+        {
+            if (b is HeadingBlock h && h.Level <= level)
+            {
+                if (h.Level == level)
+                {
+                    current = new List<Block>();
+                    result.Add((MarkdownText.Inline(h.Inline), current));
+                }
+                else current = null;
+                continue;
+            }
+            current?.Add(b);
+        }
+        return result;
+    }
+
+    private static IEnumerable<(string Key, string Value)> YamlLines(string yaml)
+    {
+        foreach (var raw in yaml.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line == "---" || line.StartsWith('#')) continue;
+            var colon = line.IndexOf(':');
+            if (colon <= 0) continue;
+            yield return (line[..colon].Trim(), line[(colon + 1)..].Trim());
+        }
+    }
+
+    private void ParseSyntax(List<Block> blocks)
+    {
+        var sets = Sections(blocks, 3);
+        if (sets.Count == 0) sets.Add(("(All)", blocks));
+        foreach (var (heading, body) in sets)
+        {
+            var code = body.OfType<FencedCodeBlock>().FirstOrDefault() ?? throw new DocFormatException($"syntax '{heading}' has no code block.");
+            var isDefault = heading.EndsWith("(Default)", StringComparison.OrdinalIgnoreCase);
+            var set = isDefault ? heading[..^"(Default)".Length].Trim() : heading.Trim();
+            var line = MarkdownText.Code(code).Replace('\n', ' ');
+            var s = new SyntaxDoc { SetName = set, IsDefault = isDefault, Line = line };
+            foreach (Match m in ParamToken.Matches(line))
+            {
+                var name = m.Groups["name"].Value;
+                if (!s.ParameterNames.Contains(name, StringComparer.OrdinalIgnoreCase)) s.ParameterNames.Add(name);
+            }
+            if (!line.StartsWith(Name + " ", StringComparison.OrdinalIgnoreCase) && !line.Equals(Name, StringComparison.OrdinalIgnoreCase))
+                throw new DocFormatException($"the syntax of set '{set}' does not start with {Name}.");
+            CommonParameters |= line.Contains("<CommonParameters>", StringComparison.Ordinal);
+            Syntax.Add(s);
+        }
+    }
+
+    private void ParseExamples(List<Block> blocks)
+    {
+        foreach (var (title, body) in Sections(blocks, 3))
+        {
+            var ex = new ExampleDoc { Title = title };
+            var codeSeen = false;
+            foreach (var b in body)
+            {
+                if (b is FencedCodeBlock code)
+                {
+                    ex.Code = ex.Code.Length == 0 ? MarkdownText.Code(code) : ex.Code + "\n\n" + MarkdownText.Code(code);
+                    codeSeen = true;
+                    continue;
+                }
+                (codeSeen ? ex.Remarks : ex.Introduction).AddRange(MarkdownText.Paragraphs(b));
+            }
+            if (ex.Code.Length == 0) throw new DocFormatException($"example '{title}' has no code block.");
+            Examples.Add(ex);
+        }
+    }
+
+    private void ParseParameters(List<Block> blocks)
+    {
+        foreach (var (title, body) in Sections(blocks, 3))
+        {
+            if (title.Equals("CommonParameters", StringComparison.OrdinalIgnoreCase))
+            {
+                CommonParameters = true;
+                continue;
+            }
+            if (!title.StartsWith('-')) throw new DocFormatException($"parameter heading '### {title}' must be '### -Name'.");
+            var p = new ParameterDoc { Name = title[1..].Trim() };
+            foreach (var b in body)
+            {
+                if (b is FencedCodeBlock code && string.Equals(code.Info, "yaml", StringComparison.OrdinalIgnoreCase))
+                    p.Meta.Add(Meta(MarkdownText.Code(code), p.Name));
+                else p.Description.AddRange(MarkdownText.Paragraphs(b));
+            }
+            Parameters.Add(p);
+        }
+    }
+
+    private static ParameterMeta Meta(string yaml, string parameter)
+    {
+        var d = YamlLines(yaml).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+        string Get(string key, string fallback) => d.TryGetValue(key, out var v) && v.Length > 0 ? v : fallback;
+        bool Bool(string key) => bool.TryParse(Get(key, "False"), out var b) ? b : throw new DocFormatException($"-{parameter}: '{key}' must be True or False.");
+        List<string> ListOf(string key) => Get(key, "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (!d.ContainsKey("Type")) throw new DocFormatException($"-{parameter}: the yaml block has no Type.");
+        var position = Get("Position", "Named");
+        if (!position.Equals("Named", StringComparison.OrdinalIgnoreCase) && !int.TryParse(position, out _))
+            throw new DocFormatException($"-{parameter}: Position must be Named or a number.");
+        return new ParameterMeta
+        {
+            Type = Get("Type", "Object"),
+            Sets = ListOf("Parameter Sets") is { Count: > 0 } sets ? sets : new List<string> { "(All)" },
+            Aliases = ListOf("Aliases"),
+            Required = Bool("Required"),
+            Position = position,
+            DefaultValue = Get("Default value", "None"),
+            PipelineInput = Get("Accept pipeline input", "False"),
+            Globbing = Bool("Accept wildcard characters"),
+        };
+    }
+
+    private static IEnumerable<TypeDoc> Types(List<Block> blocks)
+    {
+        foreach (var (title, body) in Sections(blocks, 3))
+        {
+            var t = new TypeDoc { Name = title };
+            t.Description.AddRange(body.SelectMany(MarkdownText.Paragraphs));
+            yield return t;
+        }
+    }
+
+    private void ParseLinks(List<Block> blocks)
+    {
+        foreach (var b in blocks.Descendants<Markdig.Syntax.Inlines.LinkInline>())
+        {
+            var text = MarkdownText.Inline(b);
+            var uri = b.Url ?? "";
+            // Links between pages (Get-CxpaRun.md) become link text only, as Get-Help resolves them by name.
+            if (!uri.StartsWith("http", StringComparison.OrdinalIgnoreCase)) uri = "";
+            RelatedLinks.Add((text, uri));
+        }
+    }
+}
+
+internal static class BlockExtensions
+{
+    public static IEnumerable<T> Descendants<T>(this IEnumerable<Block> blocks) where T : Markdig.Syntax.Inlines.Inline
+    {
+        foreach (var b in blocks)
+            foreach (var d in b.Descendants<T>())
+                yield return d;
+    }
+}
