@@ -1,5 +1,5 @@
 @{
-    RootModule             = 'Cxpa.PowerShell.dll'
+    RootModule             = 'Cxpa.psm1'
     ModuleVersion          = '0.1.0'
     CompatiblePSEditions   = @('Desktop', 'Core')
     GUID                   = '6f0d2a7e-3c1b-4e8f-9a52-7c4b1d9e0f31'
