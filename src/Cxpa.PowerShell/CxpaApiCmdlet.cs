@@ -29,7 +29,7 @@ namespace Cxpa.PowerShell
         [ValidateNotNull]
         public CxpaConnection? Connection { get; set; }
 
-        /// <summary>How many times a transient failure (429, 502, 503, 504, connection failure) is retried. Default 3; 0 turns retries off.</summary>
+        /// <summary>How many times a transient failure is retried: 408, 429, 502, 503, 504 and connection failures for reads and keyed calls (register, ingest); only 429 and a refused connection for calls that start a run, which are never resent once they may have reached the platform. Default 3; 0 turns retries off.</summary>
         [Parameter]
         [ValidateRange(0, 20)]
         public int MaximumRetryCount { get; set; } = 3;
@@ -81,11 +81,10 @@ namespace Cxpa.PowerShell
                 {
                     result = new CxpaConnection(new CxpaEndpoint(url!, explicitKind.Value, Secret.FromSecureString(explicitKey), AllowUnencryptedAuthentication), "Parameters");
                 }
-                else if (def != null && accepted.Contains(def.Endpoint.AuthKind))
+                else if (def != null && accepted.Contains(def.Endpoint.AuthKind) && (BaseUrl == null || SameUrl(BaseUrl, def.BaseUrl)))
                 {
-                    if (BaseUrl == null || Uri.Compare(BaseUrl, def.BaseUrl, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0) return def;
-                    var ep = new CxpaEndpoint(url!, def.Endpoint.AuthKind, def.Endpoint.Key, AllowUnencryptedAuthentication || def.Endpoint.AllowUnencryptedAuthentication) { CredentialsToken = def.Endpoint.CredentialsToken };
-                    result = new CxpaConnection(ep, "Parameters") { AgentId = def.AgentId, RunId = def.RunId, UserId = def.UserId, ExpiresAt = def.ExpiresAt };
+                    // The default's key goes only to the default's URL: a different -BaseUrl needs its own key.
+                    return def;
                 }
                 else if (accepted.Contains(CxpaAuthKind.IngestApiKey) && Environment.GetEnvironmentVariable("CXPA_INGEST_KEY") is { Length: > 0 } envKey)
                 {
@@ -107,10 +106,17 @@ namespace Cxpa.PowerShell
 
         internal static Uri? EnvUrl()
         {
-            var s = Environment.GetEnvironmentVariable("CXPA_API_URL");
-            if (string.IsNullOrWhiteSpace(s)) s = Environment.GetEnvironmentVariable("PLATFORM_API_BASE_URL");
-            return !string.IsNullOrWhiteSpace(s) && Uri.TryCreate(s!.Trim(), UriKind.Absolute, out var u) ? u : null;
+            foreach (var name in new[] { "CXPA_API_URL", "PLATFORM_API_BASE_URL" })
+            {
+                var s = Environment.GetEnvironmentVariable(name);
+                if (!string.IsNullOrWhiteSpace(s) && Uri.TryCreate(s!.Trim(), UriKind.Absolute, out var u)) return u;
+            }
+            return null;
         }
+
+        private static bool SameUrl(Uri a, Uri b)
+            => Uri.Compare(new Uri(a.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"), new Uri(b.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
+                UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
 
         /// <summary>The engine client for a connection, with this cmdlet's retry settings, logging and an optional deadline.</summary>
         internal CxpaClient CreateClient(CxpaConnection connection, int timeoutSec = 0)

@@ -371,6 +371,15 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
+    public void The_connected_key_is_never_sent_to_another_BaseUrl()
+    {
+        var r = _emu.Run("$env:CXPA_INGEST_KEY = $null; Get-CxpaRun -BaseUrl 'http://127.0.0.2:9/' -AgentId 42 -RunId 1");
+        var e = AnyError(r);
+        Assert.NotNull(e);
+        Assert.StartsWith("MissingKey,", e!.FullyQualifiedErrorId);
+    }
+
+    [Fact]
     public void Unencrypted_remote_url_is_refused_before_sending()
     {
         var r = _emu.Run("Get-CxpaRun -BaseUrl 'http://cxpa.example.com' -IngestApiKey 'k' -AgentId 42 -RunId 1", connect: false);

@@ -31,7 +31,7 @@ namespace Cxpa.PowerShell.Cmdlets
         [ValidateRange(0, int.MaxValue)]
         public int TimeoutSec { get; set; }
 
-        /// <summary>Returns when the first run finishes.</summary>
+        /// <summary>Returns as soon as any run finishes, outputting the runs found finished in that poll round (one or more).</summary>
         [Parameter]
         public SwitchParameter Any { get; set; }
 
