@@ -116,7 +116,8 @@ namespace Cxpa.PowerShell.Cmdlets
                     case CompleteSet:
                         ev = "complete";
                         body["type"] = "output";
-                        body["output"] = InputConverter.ToJsonValue(Output, "Output");
+                        // Without -Output the key is left out: "output": null would erase the last intermediate output.
+                        if (MyInvocation.BoundParameters.ContainsKey(nameof(Output))) body["output"] = InputConverter.ToJsonValue(Output, "Output");
                         if (Outputs != null) body["outputs"] = Outputs.Value;
                         body["complete"] = true;
                         break;

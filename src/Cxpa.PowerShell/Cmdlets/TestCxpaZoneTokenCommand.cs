@@ -67,6 +67,9 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Checks the secret and audience before any token is looked at.</summary>
         protected override void BeginProcessing()
         {
+            // An explicit but empty -Secret (an unset variable, say) is an error, not a silent fallback to the environment.
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Secret)) && (Secret == null || Secret.Length == 0))
+                Fail("MissingSecret", "-Secret is empty: pass the agent's zone secret, or leave -Secret out to use $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
             string? secret = Secret != null && Secret.Length > 0 ? Engine.Secret.FromSecureString(Secret).Reveal() : Environment.GetEnvironmentVariable("ZONE_JWT_SECRET");
             if (string.IsNullOrEmpty(secret))
                 Fail("MissingSecret", "No zone secret: pass -Secret, or set $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
@@ -102,9 +105,16 @@ namespace Cxpa.PowerShell.Cmdlets
             {
                 if (!string.Equals(Convert.ToString(e.Key), name, StringComparison.OrdinalIgnoreCase)) continue;
                 var v = e.Value is PSObject p ? p.BaseObject : e.Value;
-                if (v is string s) return s;
-                if (v is IEnumerable seq) foreach (var item in seq) return Convert.ToString(item is PSObject pi ? pi.BaseObject : item);
-                return Convert.ToString(v);
+                if (v is IEnumerable seq && !(v is string))
+                {
+                    // A header with several values (string[] from some frameworks): the first one, as the middleware reads it.
+                    object? first = null;
+                    foreach (var item in seq) { first = item is PSObject pi ? pi.BaseObject : item; break; }
+                    v = first;
+                }
+                // A token kept as a SecureString (New-CxpaZoneToken's default) is accepted too.
+                if (v is SecureString ss) return Engine.Secret.FromSecureString(ss).Reveal();
+                return v as string ?? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture);
             }
             return null;
         }
