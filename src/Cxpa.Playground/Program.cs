@@ -91,6 +91,7 @@ public static class Program
 
     private static void Render(PSObject o)
     {
+        if (o is null) { Console.WriteLine(); return; }
         if (o.BaseObject is string or ValueType) { Console.WriteLine(o.BaseObject); return; }
         var name = o.TypeNames.Count > 0 ? o.TypeNames[0] : o.BaseObject.GetType().FullName;
         Console.WriteLine($"[{name}]");

@@ -327,32 +327,6 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
-    public void Missing_url_and_key_name_both_ways_to_give_them()
-    {
-        var noUrl = _emu.Run("$env:CXPA_API_URL = $null; $env:PLATFORM_API_BASE_URL = $null; Get-CxpaRun -AgentId 42 -RunId 1", connect: false);
-        var e1 = AnyError(noUrl);
-        Assert.NotNull(e1);
-        Assert.StartsWith("MissingBaseUrl,", e1!.FullyQualifiedErrorId);
-        Assert.Contains("-BaseUrl", e1.ToString());
-        Assert.Contains("CXPA_API_URL", e1.ToString());
-
-        var noKey = _emu.Run("$env:CXPA_INGEST_KEY = $null; Get-CxpaRun -BaseUrl $url -AgentId 42 -RunId 1", connect: false);
-        var e2 = AnyError(noKey);
-        Assert.NotNull(e2);
-        Assert.StartsWith("MissingKey,", e2!.FullyQualifiedErrorId);
-        Assert.Contains("-IngestApiKey", e2.ToString());
-        Assert.Contains("CXPA_INGEST_KEY", e2.ToString());
-    }
-
-    [Fact]
-    public void Environment_variables_supply_url_and_key()
-    {
-        var r = _emu.Run("$env:CXPA_API_URL = $url; $env:CXPA_INGEST_KEY = $key; try { Start-CxpaRun -AgentId 42 } finally { $env:CXPA_API_URL = $null; $env:CXPA_INGEST_KEY = $null }", connect: false);
-        NoErrors(r);
-        Assert.True((long)r.Single().Properties["RunId"].Value > 0);
-    }
-
-    [Fact]
     public void Connection_objects_and_GetCxpaConnection_never_show_the_key()
     {
         var r = _emu.Run("""
@@ -368,15 +342,6 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
         Assert.Equal("Connect-Cxpa", r.Output[1].Properties["Source"].Value);
         Assert.DoesNotContain(EmulatorFixture.Key, r.AllText());
         Assert.DoesNotContain(r.Output[1].Properties, p => p.Value?.ToString()?.Contains(EmulatorFixture.Key) == true);
-    }
-
-    [Fact]
-    public void The_connected_key_is_never_sent_to_another_BaseUrl()
-    {
-        var r = _emu.Run("$env:CXPA_INGEST_KEY = $null; Get-CxpaRun -BaseUrl 'http://127.0.0.2:9/' -AgentId 42 -RunId 1");
-        var e = AnyError(r);
-        Assert.NotNull(e);
-        Assert.StartsWith("MissingKey,", e!.FullyQualifiedErrorId);
     }
 
     [Fact]
@@ -409,5 +374,56 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
         var r = _emu.Run("Start-CxpaRun -AgentId 42 -Verbose");
         NoErrors(r);
         Assert.Contains(r.Verbose, v => v.Message.Contains("POST") && v.Message.Contains("/api/agents/42/runs/trigger"));
+    }
+}
+
+/// <summary>Tests that change the process's environment variables: never in parallel with others.</summary>
+[Collection(ProcessEnvironmentCollection.Name)]
+public sealed class RunCmdletEnvironmentTests : IClassFixture<EmulatorFixture>
+{
+    private readonly EmulatorFixture _emu;
+    public RunCmdletEnvironmentTests(EmulatorFixture emu) => _emu = emu;
+
+    private static ErrorRecord? AnyError(ScriptResult r) => (r.Thrown as RuntimeException)?.ErrorRecord ?? r.Errors.FirstOrDefault();
+
+    private static void NoErrors(ScriptResult r)
+    {
+        Assert.Null(r.Thrown);
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e)));
+    }
+
+    [Fact]
+    public void Missing_url_and_key_name_both_ways_to_give_them()
+    {
+        var noUrl = _emu.Run("$env:CXPA_API_URL = $null; $env:PLATFORM_API_BASE_URL = $null; Get-CxpaRun -AgentId 42 -RunId 1", connect: false);
+        var e1 = AnyError(noUrl);
+        Assert.NotNull(e1);
+        Assert.StartsWith("MissingBaseUrl,", e1!.FullyQualifiedErrorId);
+        Assert.Contains("-BaseUrl", e1.ToString());
+        Assert.Contains("CXPA_API_URL", e1.ToString());
+
+        var noKey = _emu.Run("$env:CXPA_INGEST_KEY = $null; Get-CxpaRun -BaseUrl $url -AgentId 42 -RunId 1", connect: false);
+        var e2 = AnyError(noKey);
+        Assert.NotNull(e2);
+        Assert.StartsWith("MissingKey,", e2!.FullyQualifiedErrorId);
+        Assert.Contains("-IngestApiKey", e2.ToString());
+        Assert.Contains("CXPA_INGEST_KEY", e2.ToString());
+    }
+
+    [Fact]
+    public void Environment_variables_supply_url_and_key()
+    {
+        var r = _emu.Run("$env:CXPA_API_URL = $url; $env:CXPA_INGEST_KEY = $key; try { Start-CxpaRun -AgentId 42 } finally { $env:CXPA_API_URL = $null; $env:CXPA_INGEST_KEY = $null }", connect: false);
+        NoErrors(r);
+        Assert.True((long)r.Single().Properties["RunId"].Value > 0);
+    }
+
+    [Fact]
+    public void The_connected_key_is_never_sent_to_another_BaseUrl()
+    {
+        var r = _emu.Run("$env:CXPA_INGEST_KEY = $null; Get-CxpaRun -BaseUrl 'http://127.0.0.2:9/' -AgentId 42 -RunId 1");
+        var e = AnyError(r);
+        Assert.NotNull(e);
+        Assert.StartsWith("MissingKey,", e!.FullyQualifiedErrorId);
     }
 }
