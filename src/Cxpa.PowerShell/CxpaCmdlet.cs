@@ -43,7 +43,11 @@ namespace Cxpa.PowerShell
         {
             while (!task.IsCompleted)
             {
-                Task.WaitAny(new Task[] { task }, 100);
+                // Task.Wait spins briefly before blocking, so a fast call (a GET answered in a fraction of a millisecond)
+                // is picked up without a kernel wake-up; a slow one still wakes every 100 ms for log lines and progress.
+                // A faulted or cancelled task throws here; GetResult below rethrows its own exception.
+                try { task.Wait(100); }
+                catch (AggregateException) { }
                 DrainLog();
                 tick?.Invoke();
             }

@@ -199,10 +199,12 @@ namespace Cxpa.Engine.Http
 
         private static async Task<HttpResponseMessage> SendOnceAsync(CxpaEndpoint endpoint, CxpaCallOptions opts, CxpaRequest req, byte[]? body, CancellationToken ct)
         {
-            using var msg = new HttpRequestMessage(req.Method, new Uri(endpoint.BaseUrl, req.Path));
+            var uri = new Uri(endpoint.BaseUrl, req.Path);
+            using var msg = new HttpRequestMessage(req.Method, uri);
             msg.Headers.Authorization = new AuthenticationHeaderValue("Bearer", endpoint.Key.Reveal());
-            msg.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            msg.Headers.UserAgent.ParseAdd(UserAgent);
+            // Constant header values go in without per-request parsing (same bytes on the wire).
+            msg.Headers.TryAddWithoutValidation("Accept", "application/json");
+            msg.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
             if (req.NoStore) msg.Headers.CacheControl = new CacheControlHeaderValue { NoStore = true };
             if (req.SecretHeaders != null)
                 foreach (var h in req.SecretHeaders) msg.Headers.TryAddWithoutValidation(h.Key, h.Value.Reveal());
@@ -215,7 +217,7 @@ namespace Cxpa.Engine.Http
             var headerTime = opts.RequestTimeout + (req.ExtraHeaderTime ?? TimeSpan.Zero);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(headerTime);
-            opts.Log.Verbose($"{req.Method} {new Uri(endpoint.BaseUrl, req.Path)}" + (body != null ? $" with a {body.Length}-byte JSON body" : ""));
+            opts.Log.Verbose($"{req.Method} {uri}" + (body != null ? $" with a {body.Length}-byte JSON body" : ""));
             var sw = Stopwatch.StartNew();
             try
             {
