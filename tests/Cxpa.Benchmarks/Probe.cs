@@ -1,0 +1,41 @@
+using Cxpa.Emulator;
+
+namespace Cxpa.Benchmarks;
+
+/// <summary>--only probe: the engine's GET without PowerShell, against raw, interleaved (diagnostics; not in the report).</summary>
+public static class Probe
+{
+    public static async Task RunAsync(Uri baseUrl, long agent, long runId, RawClient raw)
+    {
+        Cxpa.Engine.CxpaClient Make(int retries) => new(new Cxpa.Engine.CxpaEndpoint(baseUrl, Cxpa.Engine.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey), false),
+            new Cxpa.Engine.CxpaCallOptions { MaximumRetryCount = retries });
+        var e3 = Make(3);
+        var e0 = Make(0);
+        const int n = 1000;
+        var a = new List<double>(); var b = new List<double>(); var c = new List<double>(); var d = new List<double>();
+        var path = $"api/agents/{agent}/runs/{runId}";
+        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan };
+        async Task Mimic()
+        {
+            using var msg = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl, path));
+            msg.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", EmulatorConfig.DemoSharedIngestKey);
+            msg.Headers.TryAddWithoutValidation("Accept", "application/json");
+            msg.Headers.TryAddWithoutValidation("User-Agent", "Cxpa-PowerShell/0.1.0");
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(default(CancellationToken));
+            cts.CancelAfter(TimeSpan.FromSeconds(100));
+            using var resp = await http.SendAsync(msg, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
+            using var cts2 = CancellationTokenSource.CreateLinkedTokenSource(default(CancellationToken));
+            cts2.CancelAfter(TimeSpan.FromSeconds(30));
+            using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using var doc = await System.Text.Json.JsonDocument.ParseAsync(s, default, cts2.Token).ConfigureAwait(false);
+        }
+        for (int round = 0; round < 6; round++)
+        {
+            a.Add(await Stats.TimeAsync(() => raw.GetRunsAsync(agent, runId, n)));
+            b.Add(await Stats.TimeAsync(async () => { for (int i = 0; i < n; i++) await e3.GetRunAsync(agent, runId, default); }));
+            d.Add(await Stats.TimeAsync(async () => { for (int i = 0; i < n; i++) await Mimic(); }));
+            c.Add(await Stats.TimeAsync(async () => { for (int i = 0; i < n; i++) await e0.GetRunAsync(agent, runId, default); }));
+        }
+        Console.WriteLine($"probe µs/GET: raw {Stats.Median(a.Skip(1)):0} engine(retry 3) {Stats.Median(b.Skip(1)):0} engine(retry 0) {Stats.Median(c.Skip(1)):0} raw-mimic {Stats.Median(d.Skip(1)):0}  (per {n}, ms ≙ µs)");
+    }
+}
