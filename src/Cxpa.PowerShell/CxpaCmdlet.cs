@@ -93,6 +93,26 @@ namespace Cxpa.PowerShell
             ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target) { ErrorDetails = new ErrorDetails(message) });
         }
 
+
+        /// <summary>
+        /// The zone secret (-Secret, else $env:ZONE_JWT_SECRET) as UTF-8 bytes, and the audience (-Audience, else $env:AUDIENCE_ID):
+        /// terminating MissingSecret / SecretTooShort / MissingAudience errors otherwise. An explicit but empty -Secret
+        /// (an unset variable, say) is an error, not a silent fallback to the environment.
+        /// </summary>
+        internal (byte[] Secret, string Audience) ResolveZoneSecret(System.Security.SecureString? secret, bool secretBound, string? audience)
+        {
+            if (secretBound && (secret == null || secret.Length == 0))
+                Fail("MissingSecret", "-Secret is empty: pass the agent's zone secret, or leave -Secret out to use $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
+            var text = secret != null && secret.Length > 0 ? Secret.FromSecureString(secret).Reveal() : Environment.GetEnvironmentVariable("ZONE_JWT_SECRET");
+            if (string.IsNullOrEmpty(text)) Fail("MissingSecret", "No zone secret: pass -Secret, or set $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text!);
+            if (bytes.Length < Cxpa.Engine.Zone.ZoneTokens.MinimumSecretBytes)
+                Fail("SecretTooShort", $"The zone secret is {bytes.Length} bytes; HS256 needs at least {Cxpa.Engine.Zone.ZoneTokens.MinimumSecretBytes}.", ErrorCategory.InvalidArgument);
+            var aud = audience ?? Environment.GetEnvironmentVariable("AUDIENCE_ID");
+            if (string.IsNullOrEmpty(aud)) Fail("MissingAudience", "No audience: pass -Audience, or set $env:AUDIENCE_ID.", ErrorCategory.InvalidArgument);
+            return (bytes, aud!);
+        }
+
         #endregion
     }
 }

@@ -58,20 +58,11 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Mints the token.</summary>
         protected override void EndProcessing()
         {
-            // An explicit but empty -Secret (an unset variable, say) is an error, not a silent fallback to the environment.
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Secret)) && (Secret == null || Secret.Length == 0))
-                Fail("MissingSecret", "-Secret is empty: pass the agent's zone secret, or leave -Secret out to use $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
-            string? secret = Secret != null && Secret.Length > 0 ? Engine.Secret.FromSecureString(Secret).Reveal() : Environment.GetEnvironmentVariable("ZONE_JWT_SECRET");
-            if (string.IsNullOrEmpty(secret)) Fail("MissingSecret", "No zone secret: pass -Secret, or set $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
-            var bytes = Encoding.UTF8.GetBytes(secret!);
-            if (bytes.Length < ZoneTokens.MinimumSecretBytes)
-                Fail("SecretTooShort", $"The zone secret is {bytes.Length} bytes; HS256 needs at least {ZoneTokens.MinimumSecretBytes}.", ErrorCategory.InvalidArgument);
-            var audience = Audience ?? Environment.GetEnvironmentVariable("AUDIENCE_ID");
-            if (string.IsNullOrEmpty(audience)) Fail("MissingAudience", "No audience: pass -Audience, or set $env:AUDIENCE_ID.", ErrorCategory.InvalidArgument);
+            var (bytes, audience) = ResolveZoneSecret(Secret, MyInvocation.BoundParameters.ContainsKey(nameof(Secret)), Audience);
             if (Lifetime <= TimeSpan.Zero) Fail("InvalidLifetime", "-Lifetime must be positive.", ErrorCategory.InvalidArgument);
             var token = ZoneTokens.Mint(bytes, new ZoneTokenDescriptor
             {
-                Audience = audience!,
+                Audience = audience,
                 UserId = UserId.ToString(),
                 AgentId = AgentId,
                 OrgSlug = OrgSlug,

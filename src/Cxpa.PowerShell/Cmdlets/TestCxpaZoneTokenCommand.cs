@@ -67,18 +67,7 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Checks the secret and audience before any token is looked at.</summary>
         protected override void BeginProcessing()
         {
-            // An explicit but empty -Secret (an unset variable, say) is an error, not a silent fallback to the environment.
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Secret)) && (Secret == null || Secret.Length == 0))
-                Fail("MissingSecret", "-Secret is empty: pass the agent's zone secret, or leave -Secret out to use $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
-            string? secret = Secret != null && Secret.Length > 0 ? Engine.Secret.FromSecureString(Secret).Reveal() : Environment.GetEnvironmentVariable("ZONE_JWT_SECRET");
-            if (string.IsNullOrEmpty(secret))
-                Fail("MissingSecret", "No zone secret: pass -Secret, or set $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
-            _secret = Encoding.UTF8.GetBytes(secret!);
-            if (_secret.Length < ZoneTokens.MinimumSecretBytes)
-                Fail("SecretTooShort", $"The zone secret is {_secret.Length} bytes; HS256 needs at least {ZoneTokens.MinimumSecretBytes}.", ErrorCategory.InvalidArgument);
-            _audience = Audience ?? Environment.GetEnvironmentVariable("AUDIENCE_ID") ?? "";
-            if (string.IsNullOrEmpty(_audience))
-                Fail("MissingAudience", "No audience: pass -Audience, or set $env:AUDIENCE_ID.", ErrorCategory.InvalidArgument);
+            (_secret, _audience) = ResolveZoneSecret(Secret, MyInvocation.BoundParameters.ContainsKey(nameof(Secret)), Audience);
             _tolerance = TimeSpan.FromSeconds(ClockToleranceSec);
         }
 
