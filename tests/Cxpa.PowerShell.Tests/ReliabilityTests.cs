@@ -207,7 +207,7 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
         });
         _out.WriteLine($"wait stop time: {sw.ElapsedMilliseconds} ms");
         Assert.Equal(PSInvocationState.Stopped, r.State);
-        Assert.InRange(sw.ElapsedMilliseconds, 1, 1000);
+        Assert.InRange(sw.ElapsedMilliseconds, 0, 1000);
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
                 }));
             _out.WriteLine($"download stop time: {sw.ElapsedMilliseconds} ms");
             Assert.Equal(PSInvocationState.Stopped, r.State);
-            Assert.InRange(sw.ElapsedMilliseconds, 1, 1000);
+            Assert.InRange(sw.ElapsedMilliseconds, 0, 1000);
             Assert.Empty(Directory.GetFiles(dir, "*", SearchOption.AllDirectories));
         }
         finally { Directory.Delete(dir, true); }
@@ -245,7 +245,7 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
         var sw = Stopwatch.StartNew();
         var r = _emu.Run("""
             $id = (Start-CxpaRun -AgentId 42).RunId
-            $results = 1..16 | ForEach-Object -ThrottleLimit 16 -Parallel {
+            $results = 1..16 | ForEach-Object -ThrottleLimit 16 -UseNewRunspace -Parallel {
                 Import-Module $using:module
                 $before = @(Get-CxpaConnection).Count
                 Connect-Cxpa -BaseUrl $using:url -IngestApiKey $using:key
@@ -264,6 +264,7 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
         Assert.Equal(16, r.Output.Count);
         Assert.All(r.Output, o => Assert.Equal(200, (int)o.Properties["Ok"].Value));
         // A fresh runspace does not see another runspace's Connect-Cxpa default (env vars unset in this process).
+        // -UseNewRunspace: a reused pool runspace would rightly keep its own earlier Connect-Cxpa.
         Assert.All(r.Output, o => Assert.Equal(0, (int)o.Properties["Before"].Value));
     }
 }
