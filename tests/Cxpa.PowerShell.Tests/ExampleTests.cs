@@ -44,18 +44,7 @@ public sealed class ExampleTests : IClassFixture<EmulatorFixture>
             Exception? thrown = null;
             try { ps.Invoke(null, output); }
             catch (Exception ex) { thrown = ex; }
-            return new ScriptResult
-            {
-                Output = new Collection<PSObject>(output.ToList()),
-                Errors = ps.Streams.Error.ToList(),
-                Verbose = ps.Streams.Verbose.ToList(),
-                Debug = ps.Streams.Debug.ToList(),
-                Warnings = ps.Streams.Warning.ToList(),
-                Information = ps.Streams.Information.ToList(),
-                Progress = ps.Streams.Progress.ToList(),
-                Thrown = thrown,
-                State = ps.InvocationStateInfo.State,
-            };
+            return ScriptResult.From(ps, output, thrown);
         });
 
     private static void Clean(ScriptResult r)

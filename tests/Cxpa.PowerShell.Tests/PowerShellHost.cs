@@ -21,6 +21,20 @@ public sealed class ScriptResult
     public Exception? Thrown { get; init; }
 
     public PSObject Single() => Assert.Single(Output);
+
+    /// <summary>The output, every stream and the end state of a finished invocation.</summary>
+    public static ScriptResult From(System.Management.Automation.PowerShell ps, IEnumerable<PSObject> output, Exception? thrown) => new()
+    {
+        Output = new Collection<PSObject>(output.ToList()),
+        Errors = ps.Streams.Error.ToList(),
+        Verbose = ps.Streams.Verbose.ToList(),
+        Debug = ps.Streams.Debug.ToList(),
+        Warnings = ps.Streams.Warning.ToList(),
+        Information = ps.Streams.Information.ToList(),
+        Progress = ps.Streams.Progress.ToList(),
+        Thrown = thrown,
+        State = ps.InvocationStateInfo.State,
+    };
     public dynamic? First => Output.Count > 0 ? Output[0] : null;
 
     /// <summary>All text of every stream and error, for leak scans.</summary>
@@ -77,19 +91,8 @@ public static class PowerShellHost
         Collection<PSObject> output = new();
         Exception? thrown = null;
         try { output = ps.Invoke(); }
-        catch (Exception ex) { thrown = ex is RuntimeException { ErrorRecord: not null } ? ex : ex; }
-        return new ScriptResult
-        {
-            Output = output,
-            Errors = ps.Streams.Error.ToList(),
-            Verbose = ps.Streams.Verbose.ToList(),
-            Debug = ps.Streams.Debug.ToList(),
-            Warnings = ps.Streams.Warning.ToList(),
-            Information = ps.Streams.Information.ToList(),
-            Progress = ps.Streams.Progress.ToList(),
-            Thrown = thrown,
-            State = ps.InvocationStateInfo.State,
-        };
+        catch (Exception ex) { thrown = ex; }
+        return ScriptResult.From(ps, output, thrown);
     }
 }
 
