@@ -42,10 +42,14 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
         Assert.NotSame(AssemblyLoadContext.Default, alc);
         Assert.StartsWith("Cxpa ", alc.Name);
         Assert.Same(alc, AssemblyLoadContext.GetLoadContext(cmdlets));
-        Assert.Equal(Path.Combine(Path.GetDirectoryName(PowerShellHost.ModulePath)!, "dependencies", "net8.0", "Cxpa.Engine.dll"), engine.Location);
+        // The engine comes from the dependencies folder of the module the cmdlets were loaded from. (One context serves a Cxpa
+        // version per process, so when another test imported an installed copy of the same version first, that copy's folder it is.)
+        var moduleDir = Path.GetDirectoryName(cmdlets.Location)!;
+        Assert.Equal(Path.Combine(moduleDir, "dependencies", "net8.0", "Cxpa.Engine.dll"), engine.Location);
+        Assert.NotEqual(typeof(Cxpa.Run).Assembly.Location, engine.Location);
         // Its third-party dependencies come from the module's folder, in the same context.
         var tokens = alc.Assemblies.Single(a => a.GetName().Name == "Microsoft.IdentityModel.Tokens");
-        Assert.StartsWith(Path.Combine(Path.GetDirectoryName(PowerShellHost.ModulePath)!, "dependencies", "net8.0"), tokens.Location);
+        Assert.StartsWith(Path.Combine(moduleDir, "dependencies", "net8.0"), tokens.Location);
     }
 
     [Fact]

@@ -79,6 +79,11 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
             Assert.Equal(target, r.Output[0].BaseObject.ToString());
             Assert.Equal("completed", r.Output[1].Properties["Status"].Value);
         }
-        finally { Directory.Delete(tmp, true); }
+        finally
+        {
+            // The process keeps one Cxpa load context per version, and it resolves dependencies from the folder first
+            // imported: if that was this installed copy, it must outlive the test, so it is removed when the process ends.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(tmp, true); } catch (IOException) { } };
+        }
     }
 }
