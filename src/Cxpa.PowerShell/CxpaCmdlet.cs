@@ -22,7 +22,32 @@ namespace Cxpa.PowerShell
         /// <summary>Cancelled by StopProcessing.</summary>
         protected CancellationToken StopToken => _stop.Token;
 
-        internal ICxpaLog Log => _log;
+        internal ICxpaLog Log
+        {
+            get
+            {
+                if (!_logReady)
+                {
+                    _log.IsVerboseEnabled = VerboseWanted();
+                    _logReady = true;
+                }
+                return _log;
+            }
+        }
+
+        private bool _logReady;
+
+        /// <summary>-Verbose when bound, else $VerbosePreference in the caller's scope: anything but SilentlyContinue/Ignore.</summary>
+        private bool VerboseWanted()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var bound))
+                return bound is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(bound);
+            var pref = GetVariableValue("VerbosePreference");
+            ActionPreference p;
+            if (pref is ActionPreference ap) p = ap;
+            else if (!Enum.TryParse(pref?.ToString(), true, out p)) return true;
+            return p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore;
+        }
 
         #endregion
 
@@ -31,8 +56,13 @@ namespace Cxpa.PowerShell
         /// <summary>Ctrl+C: cancels every pending await.</summary>
         protected override void StopProcessing() => _stop.Cancel();
 
-        /// <summary>Releases the cancellation source.</summary>
-        public void Dispose() => _stop.Dispose();
+        /// <summary>Cancels whatever the cmdlet still has in flight (a pipeline ended early by an error downstream) and releases the source.</summary>
+        public void Dispose()
+        {
+            try { _stop.Cancel(); }
+            catch (AggregateException) { }
+            _stop.Dispose();
+        }
 
         #endregion
 

@@ -98,6 +98,7 @@ public sealed class ClientTests : IAsyncLifetime
     private sealed class ListLog : ICxpaLog
     {
         public readonly System.Collections.Concurrent.ConcurrentQueue<string> Lines = new();
+        public bool IsVerboseEnabled => true;
         public void Verbose(string message) => Lines.Enqueue(message);
         public void Debug(string message) => Lines.Enqueue(message);
     }

@@ -168,6 +168,36 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
         Assert.NotNull(run.Properties["CreatedAt"].Value);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void GetCxpaRun_overlapping_reads_keep_input_order_with_each_error_in_its_place(int throttle)
+    {
+        // Mixed input: three runs, a missing id in second place, a repeat at the end; ids as pipeline objects and as one array.
+        var r = _emu.Run($$"""
+            $ids = @(Start-CxpaRun -AgentId 42; Start-CxpaRun -AgentId 42; Start-CxpaRun -AgentId 42).RunId
+            $rows = foreach ($id in $ids[0], 987654321, $ids[1], $ids[2], $ids[0]) { [pscustomobject]@{ AgentId = 42; RunId = $id } }
+            $piped = foreach ($x in ($rows | Get-CxpaRun -ThrottleLimit {{throttle}} 2>&1)) { if ($x -is [System.Management.Automation.ErrorRecord]) { 'E' + $x.TargetObject } else { [string]$x.RunId } }
+            $array = foreach ($x in (Get-CxpaRun -AgentId 42 -RunId $rows.RunId -ThrottleLimit {{throttle}} 2>&1)) { if ($x -is [System.Management.Automation.ErrorRecord]) { 'E' + $x.TargetObject } else { [string]$x.RunId } }
+            ($ids -join ','), ($piped -join ','), ($array -join ',')
+            """);
+        Assert.Null(r.Thrown);
+        var ids = ((string)r.Output[0].BaseObject).Split(',');
+        var expected = string.Join(",", ids[0], "E987654321", ids[1], ids[2], ids[0]);
+        Assert.Equal(expected, r.Output[1].BaseObject);
+        Assert.Equal(expected, r.Output[2].BaseObject);
+    }
+
+    [Fact]
+    public void GetCxpaRun_ThrottleLimit_out_of_range_fails_in_binding_and_sends_nothing()
+    {
+        var before = _emu.Server.Requests.Total;
+        var r = _emu.Run("Get-CxpaRun -AgentId 42 -RunId 1 -ThrottleLimit 0");
+        Assert.Equal("ParameterArgumentValidationError", ((r.Thrown as ParameterBindingException)?.ErrorId ?? (r.Thrown as RuntimeException)?.ErrorRecord.FullyQualifiedErrorId ?? r.Errors.FirstOrDefault()?.FullyQualifiedErrorId ?? "")?.Split(',')[0]);
+        Assert.Equal(before, _emu.Server.Requests.Total);
+    }
+
     [Fact]
     public void GetCxpaRun_missing_run_is_ObjectNotFound_naming_the_run()
     {
@@ -374,6 +404,23 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
         var r = _emu.Run("Start-CxpaRun -AgentId 42 -Verbose");
         NoErrors(r);
         Assert.Contains(r.Verbose, v => v.Message.Contains("POST") && v.Message.Contains("/api/agents/42/runs/trigger"));
+    }
+
+    [Fact]
+    public void Verbose_follows_VerbosePreference_and_an_explicit_Verbose_false_wins()
+    {
+        var r = _emu.Run("""
+            $id = (Start-CxpaRun -AgentId 42).RunId
+            $VerbosePreference = 'Continue'
+            $null = Get-CxpaRun -AgentId 42 -RunId $id
+            $null = Get-CxpaRun -AgentId 42 -RunId $id -Verbose:$false
+            $VerbosePreference = 'SilentlyContinue'
+            $null = Get-CxpaRun -AgentId 42 -RunId $id
+            """);
+        NoErrors(r);
+        // Only the first read (preference Continue, no -Verbose:$false) tells its request and its answer.
+        Assert.Single(r.Verbose, v => v.Message.StartsWith("GET ", StringComparison.Ordinal) && v.Message.Contains("/api/agents/42/runs/"));
+        Assert.Single(r.Verbose, v => v.Message.Contains(" answered 200 "));
     }
 }
 

@@ -217,12 +217,13 @@ namespace Cxpa.Engine.Http
             var headerTime = opts.RequestTimeout + (req.ExtraHeaderTime ?? TimeSpan.Zero);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(headerTime);
-            opts.Log.Verbose($"{req.Method} {uri}" + (body != null ? $" with a {body.Length}-byte JSON body" : ""));
-            var sw = Stopwatch.StartNew();
+            var log = opts.Log.IsVerboseEnabled ? opts.Log : null;
+            log?.Verbose($"{req.Method} {uri}" + (body != null ? $" with a {body.Length}-byte JSON body" : ""));
+            var sw = log != null ? Stopwatch.StartNew() : null;
             try
             {
                 var resp = await Client.SendAsync(msg, req.StreamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-                opts.Log.Verbose($"{req.Method} {req.Path} answered {(int)resp.StatusCode} {resp.ReasonPhrase} in {sw.ElapsedMilliseconds} ms.");
+                log?.Verbose($"{req.Method} {req.Path} answered {(int)resp.StatusCode} {resp.ReasonPhrase} in {sw!.ElapsedMilliseconds} ms.");
                 return resp;
             }
             catch (OperationCanceledException ex) when (!ct.IsCancellationRequested && timeout.IsCancellationRequested)
@@ -289,15 +290,24 @@ namespace Cxpa.Engine.Http
             return new CxpaApiException(sb.ToString(), status, code, serverMessage, details, runId, req.Method.Method, req.Path, retryAfter);
         }
 
+        private static readonly JsonDocumentOptions ParseOptions = new JsonDocumentOptions { MaxDepth = JsonTree.MaxDepth };
+
         /// <summary>Reads a whole JSON answer body, with the read timeout.</summary>
         public static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage resp, CxpaRequest req, CxpaCallOptions opts, CancellationToken ct)
         {
             try
             {
+                if (!req.StreamResponse)
+                {
+                    // SendAsync already read the whole body into memory (HttpCompletionOption.ResponseContentRead):
+                    // parse it in place, without a read timeout to arm or an asynchronous parser to run.
+                    using var buffered = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                    return JsonDocument.Parse(buffered, ParseOptions);
+                }
                 using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 cts.CancelAfter(opts.ReadTimeout);
                 using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                return await JsonDocument.ParseAsync(s, new JsonDocumentOptions { MaxDepth = JsonTree.MaxDepth }, cts.Token).ConfigureAwait(false);
+                return await JsonDocument.ParseAsync(s, ParseOptions, cts.Token).ConfigureAwait(false);
             }
             catch (JsonException ex)
             {

@@ -3,6 +3,8 @@ namespace Cxpa.Engine
     /// <summary>Where the engine tells what it does. Called from any thread; implementations queue for the pipeline thread.</summary>
     public interface ICxpaLog
     {
+        /// <summary>Whether Verbose lines are wanted at all: when false the engine does not build them.</summary>
+        bool IsVerboseEnabled { get; }
         /// <summary>A line for -Verbose (requests, answers, retries).</summary>
         void Verbose(string message);
         /// <summary>A line for -Debug (sizes, timings).</summary>
@@ -12,6 +14,7 @@ namespace Cxpa.Engine
     internal sealed class NullLog : ICxpaLog
     {
         public static readonly NullLog Instance = new NullLog();
+        public bool IsVerboseEnabled => false;
         public void Verbose(string message) { }
         public void Debug(string message) { }
     }

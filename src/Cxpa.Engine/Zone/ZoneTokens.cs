@@ -83,6 +83,14 @@ namespace Cxpa.Engine.Zone
         /// <param name="clockTolerance">Allowed clock skew for <c>exp</c> and <c>nbf</c> (createZoneMiddleware's default is 5 s).</param>
         /// <param name="now">The current time; defaults to the system clock.</param>
         public static ZoneTokenValidationResult Validate(string? token, byte[] secret, string audience, TimeSpan clockTolerance, DateTimeOffset? now = null)
+            => Validate(token, secret, audience, clockTolerance, withClaims: true, now);
+
+        /// <summary>
+        /// <see cref="Validate(string?, byte[], string, TimeSpan, DateTimeOffset?)"/>, with <paramref name="withClaims"/> false
+        /// when only the verdict and the reason are wanted: the claims are then not copied into the result (the checks are
+        /// the same).
+        /// </summary>
+        public static ZoneTokenValidationResult Validate(string? token, byte[] secret, string audience, TimeSpan clockTolerance, bool withClaims, DateTimeOffset? now = null)
         {
             RequireSecret(secret);
             if (string.IsNullOrWhiteSpace(audience))
@@ -97,7 +105,7 @@ namespace Cxpa.Engine.Zone
                 IsValid = reason == ZoneTokenFailureReason.None,
                 Reason = reason,
                 Message = message,
-                Claims = verified && payload != null ? ToClaims(payload) : null,
+                Claims = withClaims && verified && payload != null ? ToClaims(payload) : null,
             };
         }
 

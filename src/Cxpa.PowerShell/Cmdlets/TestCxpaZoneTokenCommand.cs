@@ -75,7 +75,7 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             var token = ParameterSetName == HeadersSet ? FromHeaders(Headers!, TokenHeader) : Token;
-            var r = ZoneTokens.Validate(token, _secret, _audience, _tolerance);
+            var r = ZoneTokens.Validate(token, _secret, _audience, _tolerance, withClaims: PassThru.IsPresent);
             if (PassThru) WriteObject(new ZoneTokenResult(r));
             else
             {

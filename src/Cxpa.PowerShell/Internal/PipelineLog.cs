@@ -7,6 +7,8 @@ namespace Cxpa.PowerShell.Internal
     internal sealed class PipelineLog : ICxpaLog
     {
         public readonly ConcurrentQueue<(bool Verbose, string Text)> Lines = new ConcurrentQueue<(bool, string)>();
+        /// <summary>Set by the cmdlet from -Verbose / $VerbosePreference: when false the engine does not build its lines.</summary>
+        public bool IsVerboseEnabled { get; set; } = true;
         public void Verbose(string message) => Lines.Enqueue((true, message));
         public void Debug(string message) => Lines.Enqueue((false, message));
     }
