@@ -39,5 +39,11 @@ public class MicroBenchmarks
     public bool ZoneTokensValidate() => ZoneTokens.Validate(_token, _secret, EmulatorConfig.DemoZoneAudience, TimeSpan.FromSeconds(5)).IsValid;
 
     [Benchmark]
+    public bool ZoneTokensValidateVerdictOnly() => ZoneTokens.Validate(_token, _secret, EmulatorConfig.DemoZoneAudience, TimeSpan.FromSeconds(5), withClaims: false).IsValid;
+
+    [Benchmark]
+    public bool ZoneTokensReadUnverified() => ZoneTokens.ReadUnverified(_token) != null;
+
+    [Benchmark]
     public int JsonTreeSerializeBody() => JsonTree.Serialize(_body).Length;
 }

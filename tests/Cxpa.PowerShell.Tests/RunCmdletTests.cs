@@ -407,6 +407,32 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
+    public void Waits_in_a_non_interactive_host_report_a_heartbeat_in_the_Information_stream()
+    {
+        // The hosted engine is not the console host, as in Azure Automation: waits tell they are alive in the Information
+        // stream (job output keeps it), also with progress off. The 30-second interval is shortened for the test.
+        var r = _emu.Run("""
+            $field = (Get-Command Wait-CxpaRun).ImplementingType.Assembly.GetType('Cxpa.PowerShell.CxpaRunCmdlet', $true).GetField('HeartbeatInterval', [System.Reflection.BindingFlags]'NonPublic, Static')
+            $saved = $field.GetValue($null)
+            try {
+                $field.SetValue($null, [TimeSpan]::FromMilliseconds(200))
+                $ProgressPreference = 'SilentlyContinue'
+                $run = Start-CxpaRun -AgentId 47
+                $run | Wait-CxpaRun -TimeoutSec 2 -ErrorAction SilentlyContinue -InformationVariable beats
+                'run=' + $run.RunId
+                foreach ($b in $beats) { 'beat=' + $b.Source + '|' + $b.MessageData }
+            }
+            finally { $field.SetValue($null, $saved) }
+            """);
+        Assert.Null(r.Thrown);
+        Assert.True(r.Errors.All(e => e.FullyQualifiedErrorId.StartsWith("RunWaitTimeout", StringComparison.Ordinal)), string.Join("\n", r.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e)));
+        var runId = r.Output.Select(o => o.BaseObject).OfType<string>().Single(l => l.StartsWith("run=", StringComparison.Ordinal))[4..];
+        var beats = r.Output.Select(o => o.BaseObject).OfType<string>().Where(l => l.StartsWith("beat=", StringComparison.Ordinal)).ToList();
+        Assert.True(beats.Count >= 3, "expected a heartbeat every 200 ms of a 2-second wait, got: " + string.Join("; ", beats));
+        Assert.All(beats, b => Assert.StartsWith("beat=Cxpa.Wait|Run " + runId + ":", b));
+    }
+
+    [Fact]
     public void Verbose_follows_VerbosePreference_and_an_explicit_Verbose_false_wins()
     {
         var r = _emu.Run("""
