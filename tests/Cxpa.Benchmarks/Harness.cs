@@ -73,6 +73,9 @@ public sealed class PsSession : IDisposable
 
     public void Set(string name, object? value) => _rs.SessionStateProxy.SetVariable(name, value);
 
+    /// <summary>How many progress records the last <see cref="Run"/> wrote.</summary>
+    public int LastProgressRecords { get; private set; }
+
     /// <summary>Runs script text; throws on a terminating error or any error record.</summary>
     public Collection<PSObject> Run(string script, params (string Name, object? Value)[] vars)
     {
@@ -81,6 +84,7 @@ public sealed class PsSession : IDisposable
         ps.Runspace = _rs;
         ps.AddScript(script);
         var r = ps.Invoke();
+        LastProgressRecords = ps.Streams.Progress.Count;
         if (ps.Streams.Error.Count > 0)
             throw new InvalidOperationException("The script wrote errors: " + string.Join("; ", ps.Streams.Error.Take(3).Select(e => e.ToString())));
         return r;

@@ -208,10 +208,10 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
 
     // ---- child process plumbing ----
 
-    private sealed record HostInfo(string Dll, string Other);
+    internal sealed record HostInfo(string Dll, string Other);
 
     /// <summary>Builds tests/Cxpa.PowerShell.IsolationHost once (it is not referenced by this project: it must not share our dependencies).</summary>
-    private static readonly Lazy<HostInfo> Host = new(() =>
+    internal static readonly Lazy<HostInfo> Host = new(() =>
     {
         var proj = Path.Combine(PowerShellHost.RepoRoot, "tests", "Cxpa.PowerShell.IsolationHost");
         var outDir = Path.Combine(proj, "bin", "Debug", "net10.0");
