@@ -225,7 +225,7 @@ public sealed class Suite
 
     private async Task<MeasureResult> DownloadAsync(PsSession ps, RawClient raw)
     {
-        var rounds = _quick ? 3 : 5;
+        var rounds = _quick ? 3 : 9;
         var memDir = MemoryRoot != null ? NewDir(memory: true) : null;
         var diskDir = NewDir();
         var where = memDir != null ? "a RAM-backed folder (/dev/shm)" : "the temp folder (no RAM-backed folder here)";
@@ -271,7 +271,7 @@ public sealed class Suite
                 r.Notes.Add("Why a RAM-backed folder: the module writes to a temp file, checks its length, flushes it to disk (fsync) and only then moves it into place, so a saved report is on disk when the cmdlet returns; a plain copy leaves up to the whole file in the page cache. On a disk the figure measures the disk's write-back, not the client. On tmpfs the fsync is free and both sides write to memory, so what differs is the client alone.");
                 r.Notes.Add($"The same on this machine's disk ({Path.GetTempPath()}), same rounds: raw copy {mdb:0} ms ({Rate(DownloadBytes, mdb)}), raw copy + fsync {mdbs:0} ms ({Rate(DownloadBytes, mdbs)}), module {mdm:0} ms ({Rate(DownloadBytes, mdm)}): {mdb / mdm:0.00}× of the plain copy, {mdbs / mdm:0.00}× of the copy with the same fsync. Per round, raw: {string.Join(", ", db.Select(x => x.ToString("0")))}; raw + fsync: {string.Join(", ", dbs.Select(x => x.ToString("0")))}; module: {string.Join(", ", dm.Select(x => x.ToString("0")))} ms.");
             }
-            r.Notes.Add($"Process CPU during the downloads (emulator server + client in one process, {Environment.ProcessorCount} cores): raw {Stats.Median(b.Select(x => x.Cpu)):0.00} cores, module {Stats.Median(m.Select(x => x.Cpu)):0.00} cores.");
+            r.Notes.Add($"Process CPU during the downloads (emulator server + client in one process, {Environment.ProcessorCount} cores): raw {Stats.Median(b.Select(x => x.Cpu)):0.00} cores, module {Stats.Median(m.Select(x => x.Cpu)):0.00} cores; CPU time per download (server and client together), median: raw {Stats.Median(b.Select(x => x.Cpu * x.Ms)):0} ms, module {Stats.Median(m.Select(x => x.Cpu * x.Ms)):0} ms. The machine's two cores are busy either way, so the wall-clock ratio moves with whatever else runs; the CPU time per download is the steadier sign of what the client costs.");
             r.Notes.Add($"Peak working set of the whole benchmark process so far: {MiB(proc.PeakWorkingSet64)}.");
             return r;
         }

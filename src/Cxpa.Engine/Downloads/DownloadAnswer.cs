@@ -92,7 +92,11 @@ namespace Cxpa.Engine
                         readCts.CancelAfter(_options.ReadTimeout);
                         try
                         {
+#if NET8_0_OR_GREATER
+                            n = await body.ReadAsync(buffer.AsMemory(0, BufferSize), readCts.Token).ConfigureAwait(false);
+#else
                             n = await body.ReadAsync(buffer, 0, BufferSize, readCts.Token).ConfigureAwait(false);
+#endif
                         }
                         catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
                         {
@@ -103,7 +107,10 @@ namespace Cxpa.Engine
                             throw new CxpaDownloadException(BrokeOff(written) + " (" + ex.Message + ").", RunId, ex);
                         }
                         if (n == 0) break;
-                        await fs.WriteAsync(buffer, 0, n, ct).ConfigureAwait(false);
+                        // A plain write: the file handle is synchronous, where WriteAsync would queue every chunk to the thread
+                        // pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache; the fsync
+                        // below is the one wait for the disk.
+                        fs.Write(buffer, 0, n);
                         written += n;
                         progress.Add(n);
                     }
