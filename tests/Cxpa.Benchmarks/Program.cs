@@ -2,6 +2,7 @@ namespace Cxpa.Benchmarks;
 
 /// <summary>
 /// dotnet run -c Release --project tests/Cxpa.Benchmarks -- [--quick] [--out docs/performance.md] [--only import,get,download,progress,wait,token] [--micro]
+/// Diagnostics, not in the report: --only probe (the engine's GET against raw), --only probe-download (the engine's download against raw).
 /// </summary>
 public static class Program
 {
@@ -13,6 +14,11 @@ public static class Program
             return 0;
         }
         _ = Report.LoadAtStart;
+        // The harness calls PowerShell from thread-pool threads and blocks one of them for as long as a pipeline runs
+        // (pwsh runs its pipeline on a thread of its own). One more minimum pool thread gives the module's awaits the pool a
+        // pwsh process would give them, instead of making them wait for the pool to grow.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(workers + 1, io);
         var quick = args.Contains("--quick");
         string? outPath = null;
         string[]? only = null;

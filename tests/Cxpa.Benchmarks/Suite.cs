@@ -61,6 +61,42 @@ public sealed class Suite
             await Task.Delay(200);
             await Probe.RunAsync(server.BaseUrl, GetAgent, id, raw);
         }
+        if (_only != null && _only.Contains("probe-download"))
+        {
+            // Diagnostics (not in the report): the engine's download without PowerShell, against the raw copy, ABBA.
+            var dir = NewDir(memory: true);
+            var engine = new Cxpa.Engine.CxpaClient(new Cxpa.Engine.CxpaEndpoint(server.BaseUrl, Cxpa.Engine.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(key), false));
+            async Task<double> Engine() => await Stats.TimeAsync(async () =>
+            {
+                using var answer = await engine.TriggerAndDownloadAsync(FileAgent, null, TimeSpan.FromSeconds(300), default);
+                var saved = await answer.SaveAsync(dir, "engine.bin", true, new Cxpa.Engine.DownloadProgress(), default);
+                File.Delete(saved.Path);
+            });
+            // The same engine call waited on from a blocked thread, as the cmdlet's pump does (Task.Wait(100) in a loop).
+            double Blocked() => Stats.Time(() =>
+            {
+                var t = Task.Run(async () =>
+                {
+                    using var answer = await engine.TriggerAndDownloadAsync(FileAgent, null, TimeSpan.FromSeconds(300), default);
+                    var saved = await answer.SaveAsync(dir, "engine.bin", true, new Cxpa.Engine.DownloadProgress(), default);
+                    File.Delete(saved.Path);
+                });
+                while (!t.IsCompleted) t.Wait(100);
+            });
+            var e = new List<double>(); var w = new List<double>(); var k = new List<double>();
+            using var me = Process.GetCurrentProcess();
+            double cpuE = 0, cpuW = 0, cpuK = 0;
+            for (int i = -1; i < 9; i++)
+            {
+                me.Refresh(); var c0 = me.TotalProcessorTime;
+                var x = (await SaveRaw(raw, dir)).Ms; me.Refresh(); var c1 = me.TotalProcessorTime;
+                var y = await Engine(); me.Refresh(); var c2 = me.TotalProcessorTime;
+                var z = Blocked(); me.Refresh(); var c3 = me.TotalProcessorTime;
+                if (i >= 0) { w.Add(x); e.Add(y); k.Add(z); cpuW += (c1 - c0).TotalMilliseconds; cpuE += (c2 - c1).TotalMilliseconds; cpuK += (c3 - c2).TotalMilliseconds; }
+            }
+            Console.WriteLine($"probe-download ms: raw {Stats.Median(w):0} engine {Stats.Median(e):0} engine-blocked {Stats.Median(k):0}; cpu ms per download raw {cpuW / 9:0} engine {cpuE / 9:0} blocked {cpuK / 9:0}");
+            Directory.Delete(dir, true);
+        }
         if (Want("get")) _results.Add(await GetRunsAsync(ps, raw));
         if (Want("download")) _results.Add(await DownloadAsync(ps, raw));
         if (Want("progress")) _results.Add(Progress(ps));

@@ -73,7 +73,8 @@ namespace Cxpa.Engine
             progress.TotalBytes = ContentLength;
             progress.FileName = Path.GetFileName(target);
             var temp = Path.Combine(dir, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial");
-            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            // Two pooled buffers: the next read from the network runs while the chunk before it is written to the file.
+            var buffers = new[] { ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize) };
             long written = 0;
             bool moved = false;
             try
@@ -86,33 +87,56 @@ namespace Cxpa.Engine
                     }
                     using var body = await _response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                     using var readCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    while (true)
+
+                    async Task<int> ReadChunkAsync(byte[] into, long before)
                     {
-                        int n;
                         readCts.CancelAfter(_options.ReadTimeout);
                         try
                         {
 #if NET8_0_OR_GREATER
-                            n = await body.ReadAsync(buffer.AsMemory(0, BufferSize), readCts.Token).ConfigureAwait(false);
+                            return await body.ReadAsync(into.AsMemory(0, BufferSize), readCts.Token).ConfigureAwait(false);
 #else
-                            n = await body.ReadAsync(buffer, 0, BufferSize, readCts.Token).ConfigureAwait(false);
+                            return await body.ReadAsync(into, 0, BufferSize, readCts.Token).ConfigureAwait(false);
 #endif
                         }
                         catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
                         {
-                            throw new CxpaTimeoutException($"The download of run {RunId} stalled: no data for {_options.ReadTimeout.TotalSeconds:0.#} s after {written} bytes.", RunId, ex);
+                            throw new CxpaTimeoutException($"The download of run {RunId} stalled: no data for {_options.ReadTimeout.TotalSeconds:0.#} s after {before} bytes.", RunId, ex);
                         }
                         catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
                         {
-                            throw new CxpaDownloadException(BrokeOff(written) + " (" + ex.Message + ").", RunId, ex);
+                            throw new CxpaDownloadException(BrokeOff(before) + " (" + ex.Message + ").", RunId, ex);
                         }
-                        if (n == 0) break;
-                        // A plain write: the file handle is synchronous, where WriteAsync would queue every chunk to the thread
-                        // pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache; the fsync
-                        // below is the one wait for the disk.
-                        fs.Write(buffer, 0, n);
-                        written += n;
-                        progress.Add(n);
+                    }
+
+                    int current = 0;
+                    Task<int>? pending = ReadChunkAsync(buffers[current], 0);
+                    try
+                    {
+                        while (true)
+                        {
+                            int n = await pending.ConfigureAwait(false);
+                            pending = null;
+                            if (n == 0) break;
+                            var chunk = buffers[current];
+                            current ^= 1;
+                            pending = ReadChunkAsync(buffers[current], written + n);
+                            // A plain write: the file handle is synchronous, where WriteAsync would queue every chunk to the
+                            // thread pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache;
+                            // the fsync below is the one wait for the disk.
+                            fs.Write(chunk, 0, n);
+                            written += n;
+                            progress.Add(n);
+                        }
+                    }
+                    finally
+                    {
+                        // A write failed with a read in flight: end that read before its buffer goes back to the pool.
+                        if (pending != null)
+                        {
+                            try { readCts.Cancel(); } catch (AggregateException) { }
+                            try { await pending.ConfigureAwait(false); } catch (Exception) { }
+                        }
                     }
                     if (ContentLength is { } expected && written != expected)
                         throw new CxpaDownloadException(BrokeOff(written) + ".", RunId);
@@ -127,7 +151,8 @@ namespace Cxpa.Engine
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                ArrayPool<byte>.Shared.Return(buffers[0]);
+                ArrayPool<byte>.Shared.Return(buffers[1]);
                 if (!moved)
                 {
                     try { if (File.Exists(temp)) File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
