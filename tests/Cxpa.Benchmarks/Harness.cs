@@ -55,6 +55,28 @@ public static class Stats
         await a();
         return sw.Elapsed.TotalMilliseconds;
     }
+
+    /// <summary>The median of three timed runs.</summary>
+    public static double MedianOf3(Action a) => Median(Enumerable.Range(0, 3).Select(_ => Time(a)));
+
+    /// <summary>
+    /// Runs both sides of a pair, <paramref name="a"/> first in even rounds and <paramref name="b"/> first in odd ones (ABBA),
+    /// so that neither side always follows the other's cleanup (a 1 GiB file freed, a large array collected).
+    /// </summary>
+    public static async Task<(T A, T B)> AbbaAsync<T>(int round, Func<Task<T>> a, Func<Task<T>> b)
+    {
+        if ((round & 1) == 0)
+        {
+            var first = await a();
+            return (first, await b());
+        }
+        var second = await b();
+        return (await a(), second);
+    }
+
+    /// <summary><see cref="AbbaAsync{T}"/> for two synchronous sides.</summary>
+    public static (T A, T B) Abba<T>(int round, Func<T> a, Func<T> b)
+        => AbbaAsync(round, () => Task.FromResult(a()), () => Task.FromResult(b())).GetAwaiter().GetResult();
 }
 
 /// <summary>One runspace with the module imported (through out/Cxpa/Cxpa.psd1 only) and a default connection.</summary>

@@ -31,7 +31,7 @@ public static class ImportHost
         return Path.Combine(outDir, "Cxpa.Benchmarks.ImportHost.dll");
     }
 
-    /// <summary>Alternates `without` and `with` child processes; the first pair warms the file cache and is dropped.</summary>
+    /// <summary>Alternates `without` and `with` child processes (ABBA); the first pair warms the file cache and is dropped.</summary>
     public static async Task<Result> MeasureAsync(string host, string module, int runs)
     {
         var with = new List<double>();
@@ -39,8 +39,7 @@ public static class ImportHost
         var identity = "?";
         for (int i = -1; i < runs; i++)
         {
-            var a = await TimeChildAsync(host, "without");
-            var b = await TimeChildAsync(host, "with", module);
+            var (a, b) = await Stats.AbbaAsync(i, () => TimeChildAsync(host, "without"), () => TimeChildAsync(host, "with", module));
             identity = b.Output.Trim().Replace("identitymodel-loaded=", "");
             if (i < 0) continue;
             without.Add(a.Ms);

@@ -44,4 +44,43 @@ public static class Probe
         Console.WriteLine($"probe µs each: parse {Each(() => System.Text.Json.JsonDocument.Parse(body).Dispose()):0.00} FromJson(dict) {Each(() => Cxpa.Run.FromJson(parsed.RootElement, Cxpa.Engine.Json.DictionaryObjectFactory.Instance)):0.00} reveal {Each(() => secret.Reveal()):0.00} uri {Each(() => new Uri(baseUrl, path)):0.00} linkedcts+cancelafter {Each(() => { using var c = CancellationTokenSource.CreateLinkedTokenSource(default(CancellationToken)); c.CancelAfter(30000); }):0.00} body {body.Length} B");
         Console.WriteLine($"probe µs/GET: raw {Stats.Median(a.Skip(1)):0} engine(retry 3) {Stats.Median(b.Skip(1)):0} engine(retry 0) {Stats.Median(c.Skip(1)):0} raw-mimic {Stats.Median(d.Skip(1)):0}  (per {n}, ms ≙ µs)");
     }
+
+    /// <summary>
+    /// --only probe-download: the engine's download without PowerShell, awaited and waited on from a blocked thread as the
+    /// cmdlet's pump does (Task.Wait(100) in a loop), against the raw copy; wall and CPU time (diagnostics; not in the report).
+    /// </summary>
+    public static async Task DownloadAsync(Uri baseUrl, long agent, RawClient raw, string dir)
+    {
+        var engine = new Cxpa.Engine.CxpaClient(new Cxpa.Engine.CxpaEndpoint(baseUrl, Cxpa.Engine.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey), false));
+        async Task Save()
+        {
+            using var answer = await engine.TriggerAndDownloadAsync(agent, null, TimeSpan.FromSeconds(300), default);
+            var saved = await answer.SaveAsync(dir, "engine.bin", true, new Cxpa.Engine.DownloadProgress(), default);
+            File.Delete(saved.Path);
+        }
+        var rawFile = Path.Combine(dir, "raw.bin");
+        var sides = new (string Name, Func<Task<double>> Run)[]
+        {
+            ("raw", () => Stats.TimeAsync(async () => { await raw.DownloadAsync(agent, rawFile); File.Delete(rawFile); })),
+            ("engine", () => Stats.TimeAsync(Save)),
+            ("engine-blocked", () => Task.FromResult(Stats.Time(() => { var t = Task.Run(Save); while (!t.IsCompleted) t.Wait(100); t.GetAwaiter().GetResult(); }))),
+        };
+        var wall = sides.Select(_ => new List<double>()).ToArray();
+        var cpu = new double[sides.Length];
+        using var me = System.Diagnostics.Process.GetCurrentProcess();
+        for (int round = -1; round < 9; round++)
+        {
+            for (int k = 0; k < sides.Length; k++)
+            {
+                me.Refresh();
+                var c0 = me.TotalProcessorTime;
+                var ms = await sides[k].Run();
+                me.Refresh();
+                if (round < 0) continue;
+                wall[k].Add(ms);
+                cpu[k] += (me.TotalProcessorTime - c0).TotalMilliseconds;
+            }
+        }
+        Console.WriteLine("probe-download, median ms (CPU ms per download): " + string.Join("; ", sides.Select((x, k) => $"{x.Name} {Stats.Median(wall[k]):0} ({cpu[k] / wall[k].Count:0})")));
+    }
 }

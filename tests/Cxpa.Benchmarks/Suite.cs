@@ -63,39 +63,9 @@ public sealed class Suite
         }
         if (_only != null && _only.Contains("probe-download"))
         {
-            // Diagnostics (not in the report): the engine's download without PowerShell, against the raw copy, ABBA.
             var dir = NewDir(memory: true);
-            var engine = new Cxpa.Engine.CxpaClient(new Cxpa.Engine.CxpaEndpoint(server.BaseUrl, Cxpa.Engine.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(key), false));
-            async Task<double> Engine() => await Stats.TimeAsync(async () =>
-            {
-                using var answer = await engine.TriggerAndDownloadAsync(FileAgent, null, TimeSpan.FromSeconds(300), default);
-                var saved = await answer.SaveAsync(dir, "engine.bin", true, new Cxpa.Engine.DownloadProgress(), default);
-                File.Delete(saved.Path);
-            });
-            // The same engine call waited on from a blocked thread, as the cmdlet's pump does (Task.Wait(100) in a loop).
-            double Blocked() => Stats.Time(() =>
-            {
-                var t = Task.Run(async () =>
-                {
-                    using var answer = await engine.TriggerAndDownloadAsync(FileAgent, null, TimeSpan.FromSeconds(300), default);
-                    var saved = await answer.SaveAsync(dir, "engine.bin", true, new Cxpa.Engine.DownloadProgress(), default);
-                    File.Delete(saved.Path);
-                });
-                while (!t.IsCompleted) t.Wait(100);
-            });
-            var e = new List<double>(); var w = new List<double>(); var k = new List<double>();
-            using var me = Process.GetCurrentProcess();
-            double cpuE = 0, cpuW = 0, cpuK = 0;
-            for (int i = -1; i < 9; i++)
-            {
-                me.Refresh(); var c0 = me.TotalProcessorTime;
-                var x = (await SaveRaw(raw, dir)).Ms; me.Refresh(); var c1 = me.TotalProcessorTime;
-                var y = await Engine(); me.Refresh(); var c2 = me.TotalProcessorTime;
-                var z = Blocked(); me.Refresh(); var c3 = me.TotalProcessorTime;
-                if (i >= 0) { w.Add(x); e.Add(y); k.Add(z); cpuW += (c1 - c0).TotalMilliseconds; cpuE += (c2 - c1).TotalMilliseconds; cpuK += (c3 - c2).TotalMilliseconds; }
-            }
-            Console.WriteLine($"probe-download ms: raw {Stats.Median(w):0} engine {Stats.Median(e):0} engine-blocked {Stats.Median(k):0}; cpu ms per download raw {cpuW / 9:0} engine {cpuE / 9:0} blocked {cpuK / 9:0}");
-            Directory.Delete(dir, true);
+            try { await Probe.DownloadAsync(server.BaseUrl, FileAgent, raw, dir); }
+            finally { Directory.Delete(dir, true); }
         }
         if (Want("get")) _results.Add(await GetRunsAsync(ps, raw));
         if (Want("download")) _results.Add(await DownloadAsync(ps, raw));
@@ -127,7 +97,7 @@ public sealed class Suite
             Target = "≤ 150 ms added",
             Met = r2r.Added <= 150,
         };
-        r.Notes.Add($"Median of {runs} child processes each way (alternating, after one warm-up pair); spread without: {r2r.WithoutMin:0}–{r2r.WithoutMax:0} ms, with: {r2r.WithMin:0}–{r2r.WithMax:0} ms.");
+        r.Notes.Add($"Median of {runs} child processes each way (ABBA, after one warm-up pair); spread without: {r2r.WithoutMin:0}–{r2r.WithoutMax:0} ms, with: {r2r.WithMin:0}–{r2r.WithMax:0} ms.");
         r.Notes.Add($"The same host without ReadyToRun, where every PowerShell method the import touches is JIT-compiled first (how the System.Management.Automation NuGet package runs; pwsh and Windows PowerShell ship precompiled): without {jit.Without:0} ms, with {jit.With:0} ms, +{jit.Added:0} ms.");
         r.Notes.Add($"Inside one ReadyToRun process (Stopwatch around each step, median of {split.Rounds}): the first `Import-Module` of any module (an empty .psm1) takes {split.FirstImport:0} ms; `Import-Module Cxpa` after it takes {split.Cxpa:0} ms (manifest, Cxpa.psm1, the load context, the cmdlet assembly, the format and type files).");
         r.Notes.Add($"After the import, Microsoft.IdentityModel.JsonWebTokens is loaded: {r2r.IdentityModelLoaded}.");
@@ -153,23 +123,20 @@ public sealed class Suite
                 var c = ps.Run("@($objs | Get-CxpaRun).Count")[0].BaseObject;
                 if (Convert.ToInt32(c) != n) throw new InvalidOperationException("Get-CxpaRun returned " + c);
             });
-            // ABBA: raw and module take turns going first.
-            double b, m;
-            if ((i & 1) == 0) { b = await Stats.TimeAsync(() => raw.GetRunsAsync(GetAgent, runId, n)); m = Module(); }
-            else { m = Module(); b = await Stats.TimeAsync(() => raw.GetRunsAsync(GetAgent, runId, n)); }
+            var (b, m) = await Stats.AbbaAsync(i, () => Stats.TimeAsync(() => raw.GetRunsAsync(GetAgent, runId, n)), () => Task.FromResult(Module()));
             if (i < 0) continue;
             baseline.Add(b);
             module.Add(m);
         }
         // Where the time goes: one invocation with every id (no per-object binding), and the bare pipeline of the same objects.
         ps.Set("ids", Enumerable.Repeat(runId, n).ToArray());
-        var oneCall = Stats.Median(Enumerable.Range(0, 3).Select(_ => Stats.Time(() => ps.Run("$null = Get-CxpaRun -AgentId $agent -RunId $ids", ("agent", GetAgent)))));
+        var oneCall = Stats.MedianOf3(() => ps.Run("$null = Get-CxpaRun -AgentId $agent -RunId $ids", ("agent", GetAgent)));
         var engine = new Cxpa.Engine.CxpaClient(new Cxpa.Engine.CxpaEndpoint(raw.Http.BaseAddress!, Cxpa.Engine.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey), false));
         var engineAsync = Stats.Median(Enumerable.Range(0, 3).Select(_ => Stats.TimeAsync(async () => { for (int i = 0; i < n; i++) await engine.GetRunAsync(GetAgent, runId, default); }).GetAwaiter().GetResult()));
-        var engineBlocking = Stats.Median(Enumerable.Range(0, 3).Select(_ => Stats.Time(() => { for (int i = 0; i < n; i++) { var t = engine.GetRunAsync(GetAgent, runId, default); while (!t.IsCompleted) Task.WaitAny(new Task[] { t }, 100); t.GetAwaiter().GetResult(); } })));
-        var sequential = Stats.Median(Enumerable.Range(0, 3).Select(_ => Stats.Time(() => ps.Run("$null = $objs | Get-CxpaRun -ThrottleLimit 1"))));
-        var perObjectCall = Stats.Median(Enumerable.Range(0, 3).Select(_ => Stats.Time(() => ps.Run("$null = $objs | ForEach-Object { Get-CxpaRun -AgentId $_.AgentId -RunId $_.RunId }"))));
-        var barePipe = Stats.Median(Enumerable.Range(0, 3).Select(_ => Stats.Time(() => ps.Run("$null = $objs | ForEach-Object { $_ }"))));
+        var engineBlocking = Stats.MedianOf3(() => { for (int i = 0; i < n; i++) { var t = engine.GetRunAsync(GetAgent, runId, default); while (!t.IsCompleted) t.Wait(100); t.GetAwaiter().GetResult(); } });
+        var sequential = Stats.MedianOf3(() => ps.Run("$null = $objs | Get-CxpaRun -ThrottleLimit 1"));
+        var perObjectCall = Stats.MedianOf3(() => ps.Run("$null = $objs | ForEach-Object { Get-CxpaRun -AgentId $_.AgentId -RunId $_.RunId }"));
+        var barePipe = Stats.MedianOf3(() => ps.Run("$null = $objs | ForEach-Object { $_ }"));
         var mb = Stats.Median(baseline);
         var mm = Stats.Median(module);
         var ratio = mm / mb;
@@ -273,10 +240,7 @@ public sealed class Suite
             var db = new List<double>(); var dm = new List<double>(); var dbs = new List<double>();
             for (int i = -1; i < rounds; i++)
             {
-                // ABBA: raw and module take turns going first.
-                (double Ms, long Growth, double CpuCores) x, y;
-                if ((i & 1) == 0) { x = await SaveRaw(raw, memDir ?? diskDir); y = SaveWithModule(ps, memDir ?? diskDir, "SilentlyContinue"); }
-                else { y = SaveWithModule(ps, memDir ?? diskDir, "SilentlyContinue"); x = await SaveRaw(raw, memDir ?? diskDir); }
+                var (x, y) = await Stats.AbbaAsync(i, () => SaveRaw(raw, memDir ?? diskDir), () => Task.FromResult(SaveWithModule(ps, memDir ?? diskDir, "SilentlyContinue")));
                 if (i >= 0) { b.Add(x); m.Add(y); }
                 if (memDir == null) continue;
                 var dx = await SaveRaw(raw, diskDir);
@@ -329,10 +293,7 @@ public sealed class Suite
             var off = new List<double>();
             for (int i = -1; i < rounds; i++)
             {
-                // ABBA: which setting goes first alternates, so that neither always follows the other's cleanup.
-                double a, c;
-                if ((i & 1) == 0) { a = SaveWithModule(ps, dir, "SilentlyContinue").Ms; c = SaveWithModule(ps, dir, "Continue").Ms; }
-                else { c = SaveWithModule(ps, dir, "Continue").Ms; a = SaveWithModule(ps, dir, "SilentlyContinue").Ms; }
+                var (a, c) = Stats.Abba(i, () => SaveWithModule(ps, dir, "SilentlyContinue").Ms, () => SaveWithModule(ps, dir, "Continue").Ms);
                 if (i < 0) continue;
                 off.Add(a); on.Add(c);
             }
@@ -454,18 +415,15 @@ $t; $total; $ok", ("agent", WaitAgent));
                 if (valid != n) throw new InvalidOperationException($"module: {valid} of {n} valid");
                 return ms;
             }
-            // ABBA: raw and module take turns going first.
-            double b, m;
-            if ((i & 1) == 0) { b = Raw(); m = Module(); }
-            else { m = Module(); b = Raw(); }
+            var (b, m) = Stats.Abba(i, Raw, Module);
             if (i < 0) continue;
             baseline.Add(b); module.Add(m);
         }
         // PowerShell's own per-item pipeline cost: the same strings into the cheapest compiled Core cmdlet.
-        var bare = Stats.Median(Enumerable.Range(0, 3).Select(_ => Stats.Time(() => ps.Run("$script:results = $tokens | Where-Object Length -GT 0"))));
+        var bare = Stats.MedianOf3(() => ps.Run("$script:results = $tokens | Where-Object Length -GT 0"));
         // The cmdlet itself on tokens it rejects at the first check (empty strings): binding, ProcessRecord and output, next to no validation.
         ps.Set("empties", Enumerable.Repeat("", n).ToArray());
-        var floor = Stats.Median(Enumerable.Range(0, 3).Select(_ => Stats.Time(() => ps.Run("$script:results = $empties | Test-CxpaZoneToken -Secret $secret -Audience $aud"))));
+        var floor = Stats.MedianOf3(() => ps.Run("$script:results = $empties | Test-CxpaZoneToken -Secret $secret -Audience $aud"));
         ps.Run("$script:results = $null");
         var mb = Stats.Median(baseline);
         var mm = Stats.Median(module);

@@ -251,7 +251,7 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
         finally { File.Delete(file); }
     }
 
-    private static (int Code, string Log) Exec(string exe, string args, Dictionary<string, string>? env, int timeoutMs)
+    internal static (int Code, string Log) Exec(string exe, string args, Dictionary<string, string>? env, int timeoutMs)
     {
         var psi = new ProcessStartInfo(exe, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;

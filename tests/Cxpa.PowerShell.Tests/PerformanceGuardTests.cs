@@ -199,15 +199,8 @@ public sealed class PerformanceGuardTests : IAsyncLifetime
             File.WriteAllText(with, $"Import-Module '{PowerShellHost.ModulePath}' -ErrorAction Stop\n");
             void Child(string script)
             {
-                var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                psi.ArgumentList.Add(host);
-                psi.ArgumentList.Add(script);
-                psi.Environment["POWERSHELL_TELEMETRY_OPTOUT"] = "1";
-                using var p = Process.Start(psi)!;
-                var err = p.StandardError.ReadToEndAsync();
-                p.StandardOutput.ReadToEnd();
-                Assert.True(p.WaitForExit(120_000), "the import child did not exit");
-                Assert.True(p.ExitCode == 0, "the import child failed: " + err.Result);
+                var (code, log) = IsolationTests.Exec("dotnet", $"\"{host}\" \"{script}\"", new() { ["POWERSHELL_TELEMETRY_OPTOUT"] = "1" }, 120_000);
+                Assert.True(code == 0, "the import child failed: " + log);
             }
             var (b, m) = Alternate(3, () => Child(without), () => Child(with));
             Assert.True(m / b < 2.5, $"A cold process took {m:0} ms with Import-Module Cxpa and {b:0} ms without: {m / b:0.00}× (gross regression limit 2.5×).");
