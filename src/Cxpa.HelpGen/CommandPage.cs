@@ -140,7 +140,7 @@ public sealed class CommandPage
             // Get-Help -Online opens the first related link with a URI: it must be the page's online version.
             var first = page.RelatedLinks.FirstOrDefault(l => l.Uri.Length > 0).Uri;
             if (!string.Equals(first, page.OnlineVersion, StringComparison.Ordinal))
-                throw new DocFormatException($"the first URL under ## RELATED LINKS must be the online version, [Online Version]({page.OnlineVersion}); it is '{first ?? ""}'.");
+                throw new DocFormatException($"the first URL under ## RELATED LINKS must be the online version, [Online Version:]({page.OnlineVersion}); it is '{first ?? ""}'.");
         }
         foreach (var s in page.Syntax)
             foreach (var n in s.ParameterNames)
