@@ -62,6 +62,8 @@ public sealed class CommandPage
     public string Name { get; private set; } = "";
     public string ExternalHelpFile { get; private set; } = "";
     public string ModuleName { get; private set; } = "";
+    /// <summary>The front matter's "online version": the page's URL for Get-Help -Online ("" when there is none).</summary>
+    public string OnlineVersion { get; private set; } = "";
     public string Synopsis { get; private set; } = "";
     public List<string> Description { get; } = new();
     public List<SyntaxDoc> Syntax { get; } = new();
@@ -97,6 +99,7 @@ public sealed class CommandPage
         {
             if (key.Equals("external help file", StringComparison.OrdinalIgnoreCase)) page.ExternalHelpFile = value;
             else if (key.Equals("Module Name", StringComparison.OrdinalIgnoreCase)) page.ModuleName = value;
+            else if (key.Equals("online version", StringComparison.OrdinalIgnoreCase)) page.OnlineVersion = value;
         }
         if (page.ExternalHelpFile.Length == 0) throw new DocFormatException("the front matter has no 'external help file'.");
 
@@ -129,6 +132,15 @@ public sealed class CommandPage
         {
             if (p.Description.Count == 0) throw new DocFormatException($"parameter -{p.Name} has no description.");
             if (p.Meta.Count == 0) throw new DocFormatException($"parameter -{p.Name} has no yaml block.");
+        }
+        if (page.OnlineVersion.Length > 0)
+        {
+            if (!Uri.TryCreate(page.OnlineVersion, UriKind.Absolute, out var online) || (online.Scheme != Uri.UriSchemeHttps && online.Scheme != Uri.UriSchemeHttp))
+                throw new DocFormatException($"'online version: {page.OnlineVersion}' is not an http(s) URL.");
+            // Get-Help -Online opens the first related link with a URI: it must be the page's online version.
+            var first = page.RelatedLinks.FirstOrDefault(l => l.Uri.Length > 0).Uri;
+            if (!string.Equals(first, page.OnlineVersion, StringComparison.Ordinal))
+                throw new DocFormatException($"the first URL under ## RELATED LINKS must be the online version, [Online Version:]({page.OnlineVersion}); it is '{first ?? ""}'.");
         }
         foreach (var s in page.Syntax)
             foreach (var n in s.ParameterNames)
@@ -271,23 +283,47 @@ public sealed class CommandPage
 
     private void ParseLinks(List<Block> blocks)
     {
-        foreach (var b in blocks.Descendants<Markdig.Syntax.Inlines.LinkInline>())
+        foreach (var link in Links(blocks))
         {
-            var text = MarkdownText.Inline(b);
-            var uri = b.Url ?? "";
+            if (link.IsImage) continue;
+            var text = MarkdownText.Inline(link);
+            var uri = link.Url ?? "";
+            if (text.Length == 0) throw new DocFormatException($"a related link to '{uri}' has no text.");
             // Links between pages (Get-CxpaRun.md) become link text only, as Get-Help resolves them by name.
-            if (!uri.StartsWith("http", StringComparison.OrdinalIgnoreCase)) uri = "";
+            if (!uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                LinkedPages.Add(uri);
+                uri = "";
+            }
             RelatedLinks.Add((text, uri));
         }
     }
-}
 
-internal static class BlockExtensions
-{
-    public static IEnumerable<T> Descendants<T>(this IEnumerable<Block> blocks) where T : Markdig.Syntax.Inlines.Inline
+    /// <summary>The relative targets of the related links (Get-CxpaRun.md, about_Cxpa.md), for checking that the pages exist.</summary>
+    public List<string> LinkedPages { get; } = new();
+
+    /// <summary>Every link in the blocks, in document order (the inlines of paragraphs, headings and list items).</summary>
+    private static IEnumerable<Markdig.Syntax.Inlines.LinkInline> Links(IEnumerable<Block> blocks)
     {
         foreach (var b in blocks)
-            foreach (var d in b.Descendants<T>())
-                yield return d;
+        {
+            if (b is LeafBlock { Inline: not null } leaf)
+                foreach (var l in Links(leaf.Inline))
+                    yield return l;
+            else if (b is ContainerBlock container)
+                foreach (var l in Links(container))
+                    yield return l;
+        }
+    }
+
+    private static IEnumerable<Markdig.Syntax.Inlines.LinkInline> Links(Markdig.Syntax.Inlines.ContainerInline inline)
+    {
+        for (var c = inline.FirstChild; c != null; c = c.NextSibling)
+        {
+            if (c is Markdig.Syntax.Inlines.LinkInline link) yield return link;
+            else if (c is Markdig.Syntax.Inlines.ContainerInline inner)
+                foreach (var l in Links(inner))
+                    yield return l;
+        }
     }
 }

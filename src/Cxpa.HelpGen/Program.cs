@@ -44,6 +44,17 @@ public static class Program
             }
         }
 
+        // A related link to another page must name an existing page, by the name Get-Help resolves it with.
+        foreach (var page in pages)
+            foreach (var target in page.LinkedPages)
+            {
+                var file = target.Split('#')[0];
+                if (!file.EndsWith(".md", StringComparison.OrdinalIgnoreCase) || !File.Exists(Path.Combine(docsDir, file)))
+                    errors.Add($"{Path.Combine(docsDir, page.Name + ".md")}: error: the related link '{target}' names no page in {docsDir}.");
+                else if (!page.RelatedLinks.Any(l => l.Uri.Length == 0 && l.Text.Equals(Path.GetFileNameWithoutExtension(file), StringComparison.OrdinalIgnoreCase)))
+                    errors.Add($"{Path.Combine(docsDir, page.Name + ".md")}: error: the related link to '{target}' must be titled {Path.GetFileNameWithoutExtension(file)}.");
+            }
+
         var byHelpFile = pages.GroupBy(p => p.ExternalHelpFile, StringComparer.OrdinalIgnoreCase).ToList();
         foreach (var dup in pages.GroupBy(p => p.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             errors.Add($"{docsDir}: error: more than one page documents {dup.Key}.");

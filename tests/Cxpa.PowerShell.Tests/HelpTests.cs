@@ -31,6 +31,8 @@ public sealed class HelpTests
             foreach ($p in @($h.parameters.parameter) | Where-Object { $_.name }) { 'PAR:' + $p.name + ':' + (@($p.description | ForEach-Object { $_.Text }) -join ' ') }
             foreach ($e in @($h.examples.example)) { 'EX:' + $e.title + ':' + $e.code }
             'SYNTAX:' + @($h.syntax.syntaxItem).Count
+            foreach ($l in @($h.relatedLinks.navigationLink)) { 'LINK:' + $l.linkText + '|' + $l.uri }
+            'HELPURI:' + (Get-Command $name).HelpUri
             """, new Dictionary<string, object?> { ["name"] = name });
         Assert.Null(r.Thrown);
         Assert.Empty(r.Errors);
@@ -50,6 +52,19 @@ public sealed class HelpTests
         Assert.True(examples.Count >= 2, $"{name}: {examples.Count} examples in Get-Help, want at least 2.");
         Assert.All(examples, e => Assert.Contains(name, e, StringComparison.OrdinalIgnoreCase));
         Assert.Equal(page.SyntaxBlocks, int.Parse(Line(lines, "SYNTAX:")));
+
+        // Get-Help -Online: the cmdlet's HelpUri, the page's online version and the first related link are one URL.
+        var online = OnlineUrl(name);
+        Assert.Equal(online, Line(lines, "HELPURI:"));
+        Assert.Equal(online, page.OnlineVersion);
+        var links = lines.Where(l => l.StartsWith("LINK:", StringComparison.Ordinal)).Select(l => l[5..].Split('|')).ToList();
+        Assert.True(links.Count >= 3, $"{name}: {links.Count} related links in Get-Help, want the online version, a cmdlet and about_Cxpa.");
+        Assert.Equal(new[] { "Online Version:", online }, links[0]);
+        // Links to other pages are link text only (Get-Help resolves them by name), and name an exported cmdlet or about_Cxpa.
+        Assert.All(links.Skip(1), l => Assert.Equal("", l[1]));
+        Assert.All(links.Skip(1), l => Assert.True(Names.Contains(l[0]) || l[0] == "about_Cxpa", $"{name}: related link '{l[0]}' names no Cxpa help topic."));
+        Assert.Contains(links.Skip(1), l => Names.Contains(l[0]) && l[0] != name);
+        Assert.Equal("about_Cxpa", links[^1][0]);
     }
 
     [Fact]
@@ -60,6 +75,8 @@ public sealed class HelpTests
         Assert.Empty(r.Errors);
         var text = string.Join("\n", r.Output.Select(o => o.ToString()));
         Assert.StartsWith("TOPIC", text.TrimStart());
+        Assert.All(Names, n => Assert.Contains(n, text));
+        Assert.Contains("https://github.com/cxpa/cxpa-powershell/tree/main/docs", text);
         foreach (var expected in new[] { "about_Cxpa", "SHORT DESCRIPTION", "CXPA_API_URL", "PLATFORM_API_BASE_URL", "CXPA_INGEST_KEY",
                      "ZONE_JWT_SECRET", "AUDIENCE_ID", "-ErrorAction Stop", "RunWaitTimeout", "DownloadIncomplete", "-MaximumRetryCount" })
             Assert.Contains(expected, text);
@@ -156,13 +173,16 @@ public sealed class HelpTests
         Assert.Contains("external help file: Cxpa.PowerShell.dll-Help.xml", text);
         Assert.Contains("Module Name: Cxpa", text);
         Assert.Contains($"\n# {name}\n", text);
-        var order = new[] { "## SYNOPSIS", "## SYNTAX", "## DESCRIPTION", "## EXAMPLES", "## PARAMETERS", "### CommonParameters", "## INPUTS", "## OUTPUTS", "## NOTES" };
+        Assert.Contains($"\nonline version: {OnlineUrl(name)}\n", text);
+        var order = new[] { "## SYNOPSIS", "## SYNTAX", "## DESCRIPTION", "## EXAMPLES", "## PARAMETERS", "### CommonParameters", "## INPUTS", "## OUTPUTS", "## NOTES", "## RELATED LINKS" };
         var at = order.Select(h => text.IndexOf("\n" + h + "\n", StringComparison.Ordinal)).ToList();
         Assert.All(at.Zip(order), x => Assert.True(x.First >= 0, $"{name}.md lacks '{x.Second}'."));
         Assert.Equal(at.Order(), at);
         Assert.True(Regex.Matches(text, @"\n### Example \d+: .+\n\n```powershell\n").Count >= 2, $"{name}.md needs two '### Example N: title' with a powershell block.");
         Assert.Contains("ErrorId", text, StringComparison.Ordinal);
     }
+
+    private static string OnlineUrl(string name) => $"https://github.com/cxpa/cxpa-powershell/blob/main/docs/{name}.md";
 
     private static string Line(List<string> lines, string prefix) =>
         lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..] ?? throw new Xunit.Sdk.XunitException($"no {prefix} line in: {string.Join("\n", lines)}");
@@ -171,6 +191,7 @@ public sealed class HelpTests
     private sealed class DocPage
     {
         public string Synopsis { get; private set; } = "";
+        public string OnlineVersion { get; private set; } = "";
         public int SyntaxBlocks { get; private set; }
         public Dictionary<string, List<Yaml>> Parameters { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -189,6 +210,7 @@ public sealed class HelpTests
             for (int i = 0; i < lines.Length; i++)
             {
                 var line = lines[i];
+                if (section == "" && line.StartsWith("online version:", StringComparison.Ordinal)) page.OnlineVersion = line["online version:".Length..].Trim();
                 if (line.StartsWith("## ", StringComparison.Ordinal)) { section = line[3..].Trim(); param = null; continue; }
                 if (section == "SYNOPSIS" && line.Trim().Length > 0) page.Synopsis = (page.Synopsis + " " + line.Trim()).Trim();
                 if (section == "SYNTAX" && line.StartsWith("```", StringComparison.Ordinal) && i + 1 < lines.Length && !lines[i + 1].StartsWith("```", StringComparison.Ordinal) && lines[i + 1].Trim().Length > 0 && line.Trim() == "```")

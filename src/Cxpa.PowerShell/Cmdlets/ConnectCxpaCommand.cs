@@ -9,7 +9,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Sets the default platform URL and secret for the Cxpa cmdlets in this session.</para>
     /// </summary>
-    [Cmdlet(VerbsCommunications.Connect, "Cxpa", DefaultParameterSetName = IngestSet)]
+    [Cmdlet(VerbsCommunications.Connect, "Cxpa", DefaultParameterSetName = IngestSet, HelpUri = HelpUris.Docs + "Connect-Cxpa.md")]
     [OutputType(typeof(CxpaConnection))]
     public sealed class ConnectCxpaCommand : CxpaCmdlet
     {

@@ -9,7 +9,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Forgets the session's default connection.</para>
     /// </summary>
-    [Cmdlet(VerbsCommunications.Disconnect, "Cxpa")]
+    [Cmdlet(VerbsCommunications.Disconnect, "Cxpa", HelpUri = HelpUris.Docs + "Disconnect-Cxpa.md")]
     [OutputType(typeof(void))]
     public sealed class DisconnectCxpaCommand : CxpaCmdlet
     {

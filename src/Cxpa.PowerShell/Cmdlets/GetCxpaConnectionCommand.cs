@@ -9,7 +9,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Shows the connection the Cxpa cmdlets use by default.</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "CxpaConnection")]
+    [Cmdlet(VerbsCommon.Get, "CxpaConnection", HelpUri = HelpUris.Docs + "Get-CxpaConnection.md")]
     [OutputType(typeof(CxpaConnection))]
     public sealed class GetCxpaConnectionCommand : CxpaCmdlet
     {

@@ -9,7 +9,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Resolves a credential: by integration key with a zone token, or by connection id from a runtime.</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "CxpaCredential", DefaultParameterSetName = ZoneSet)]
+    [Cmdlet(VerbsCommon.Get, "CxpaCredential", DefaultParameterSetName = ZoneSet, HelpUri = HelpUris.Docs + "Get-CxpaCredential.md")]
     [OutputType(typeof(OAuthCredential), typeof(ApiKeyCredential), typeof(BasicCredential), typeof(GenericCredential))]
     public sealed class GetCxpaCredentialCommand : CxpaApiCmdlet
     {

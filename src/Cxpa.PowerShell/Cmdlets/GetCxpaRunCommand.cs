@@ -10,7 +10,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Reads runs by id.</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "CxpaRun")]
+    [Cmdlet(VerbsCommon.Get, "CxpaRun", HelpUri = HelpUris.Docs + "Get-CxpaRun.md")]
     [OutputType(typeof(Run))]
     public sealed class GetCxpaRunCommand : CxpaRunCmdlet
     {

@@ -10,7 +10,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Mints a zone token, to test zone backends locally (the emulator uses the same code).</para>
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "CxpaZoneToken")]
+    [Cmdlet(VerbsCommon.New, "CxpaZoneToken", HelpUri = HelpUris.Docs + "New-CxpaZoneToken.md")]
     [OutputType(typeof(SecureString), typeof(string))]
     public sealed class NewCxpaZoneTokenCommand : CxpaCmdlet
     {

@@ -7,7 +7,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Registers an externally-triggered run and returns its run id and credentials token.</para>
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Register, "CxpaRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsLifecycle.Register, "CxpaRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Docs + "Register-CxpaRun.md")]
     [OutputType(typeof(RunRegistration))]
     public sealed class RegisterCxpaRunCommand : CxpaRunCmdlet
     {

@@ -10,7 +10,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Starts a run of a file-output agent and streams the file it produces to disk.</para>
     /// </summary>
-    [Cmdlet(VerbsData.Save, "CxpaRunOutput", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsData.Save, "CxpaRunOutput", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Docs + "Save-CxpaRunOutput.md")]
     [OutputType(typeof(FileInfo))]
     public sealed class SaveCxpaRunOutputCommand : CxpaRunCmdlet
     {

@@ -7,7 +7,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Reports the status of a standalone agent's run.</para>
     /// </summary>
-    [Cmdlet(VerbsCommunications.Send, "CxpaIngest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsCommunications.Send, "CxpaIngest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Docs + "Send-CxpaIngest.md")]
     [OutputType(typeof(IngestResult))]
     public sealed class SendCxpaIngestCommand : CxpaRunCmdlet
     {

@@ -9,7 +9,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Reports a run event from an agent runtime: started, output, complete, fail or waiting.</para>
     /// </summary>
-    [Cmdlet(VerbsCommunications.Send, "CxpaRunEvent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = OutputSet)]
+    [Cmdlet(VerbsCommunications.Send, "CxpaRunEvent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = OutputSet, HelpUri = HelpUris.Docs + "Send-CxpaRunEvent.md")]
     [OutputType(typeof(RunEventResult))]
     public sealed class SendCxpaRunEventCommand : CxpaApiCmdlet
     {

@@ -10,7 +10,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Starts an agent run, one per input, and optionally waits for it to finish.</para>
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Start, "CxpaRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsLifecycle.Start, "CxpaRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Docs + "Start-CxpaRun.md")]
     [OutputType(typeof(Run))]
     public sealed class StartCxpaRunCommand : CxpaRunCmdlet
     {

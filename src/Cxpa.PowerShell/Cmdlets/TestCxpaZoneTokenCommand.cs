@@ -11,7 +11,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Verifies a zone token as the zone middleware does: HS256 signature, audience, expiry.</para>
     /// </summary>
-    [Cmdlet(VerbsDiagnostic.Test, "CxpaZoneToken", DefaultParameterSetName = TokenSet)]
+    [Cmdlet(VerbsDiagnostic.Test, "CxpaZoneToken", DefaultParameterSetName = TokenSet, HelpUri = HelpUris.Docs + "Test-CxpaZoneToken.md")]
     [OutputType(typeof(bool), typeof(ZoneTokenResult))]
     public sealed class TestCxpaZoneTokenCommand : CxpaCmdlet
     {

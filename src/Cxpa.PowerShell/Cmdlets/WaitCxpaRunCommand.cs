@@ -9,7 +9,7 @@ namespace Cxpa.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Waits for runs to finish and outputs each as it does.</para>
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Wait, "CxpaRun")]
+    [Cmdlet(VerbsLifecycle.Wait, "CxpaRun", HelpUri = HelpUris.Docs + "Wait-CxpaRun.md")]
     [OutputType(typeof(Run))]
     public sealed class WaitCxpaRunCommand : CxpaRunCmdlet
     {
