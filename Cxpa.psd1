@@ -36,7 +36,7 @@
             ProjectUri   = 'https://github.com/cxpa/cxpa-powershell'
             LicenseUri   = 'https://github.com/cxpa/cxpa-powershell/blob/main/LICENSE'
             IconUri      = 'https://raw.githubusercontent.com/cxpa/cxpa-powershell/main/docs/images/cxpa.png'
-            # The Gallery package carries this version's CHANGELOG.md section instead (build/Nuspec.targets).
+            # The packaged copy of this manifest carries this version's CHANGELOG.md section here (build/Nuspec.targets).
             ReleaseNotes = 'https://github.com/cxpa/cxpa-powershell/blob/main/CHANGELOG.md'
         }
     }
