@@ -9,6 +9,7 @@
     Description            = 'PowerShell module for the CXPA agent platform: start, wait for and download agent runs, register and ingest external runs, verify zone tokens, and report run events from agent runtimes.'
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'
+    HelpInfoURI            = 'https://github.com/cxpa/cxpa-powershell/tree/main/docs'
     FormatsToProcess       = @('Cxpa.format.ps1xml')
     TypesToProcess         = @('Cxpa.types.ps1xml')
     FunctionsToExport      = @()
@@ -34,7 +35,9 @@
             Tags         = @('CXPA', 'Agents', 'AI', 'Automation', 'Runbook', 'JWT', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/cxpa/cxpa-powershell'
             LicenseUri   = 'https://github.com/cxpa/cxpa-powershell/blob/main/LICENSE'
-            ReleaseNotes = 'See CHANGELOG.md.'
+            IconUri      = 'https://raw.githubusercontent.com/cxpa/cxpa-powershell/main/docs/images/cxpa.png'
+            # The packaged copy of this manifest carries this version's CHANGELOG.md section here (build/Nuspec.targets).
+            ReleaseNotes = 'https://github.com/cxpa/cxpa-powershell/blob/main/CHANGELOG.md'
         }
     }
 }

@@ -1,0 +1,159 @@
+# The Gallery package as a user finds and installs it (Invoke-CxpaPester.ps1 packed it into a folder registered as the
+# PSResourceGet repository CxpaLocal and ran Install-PSResource Cxpa with HOME set to a temporary folder).
+# The package's nuspec is generated from Cxpa.psd1 and CHANGELOG.md (build/Nuspec.targets). For a folder repository
+# PSResourceGet reads the Cxpa.psd1 inside the package rather than the nuspec, so Find-PSResource is checked against
+# the manifest and the nuspec (what the Gallery reads) is checked on its own.
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
+    $script:root = Get-CxpaTestRoot
+    $script:manifest = Import-PowerShellDataFile -LiteralPath (Join-Path $script:root 'Cxpa.psd1')
+    $script:psData = $script:manifest.PrivateData.PSData
+    $script:version = $script:manifest.ModuleVersion
+    $script:cmdlets = @($script:manifest.CmdletsToExport)
+
+    # This version's section of CHANGELOG.md: the lines after its '## <version>' (or '## [<version>]') heading up to
+    # the next '## ' heading.
+    $lines = (Get-Content -Raw -LiteralPath (Join-Path $script:root 'CHANGELOG.md')) -split '\r?\n'
+    $start = -1
+    for ($i = 0; $i -lt $lines.Count; $i++) {
+        $heading = $lines[$i] -replace '^##\s+', '' -replace '^\[([^\]]+)\].*$', '$1' -replace '\s.*$', ''
+        if ($lines[$i].StartsWith('## ') -and $heading -eq $script:version) { $start = $i + 1; break }
+    }
+    if ($start -lt 0) { throw "CHANGELOG.md has no section for $($script:version)." }
+    $end = $start
+    while ($end -lt $lines.Count -and -not $lines[$end].StartsWith('## ')) { $end++ }
+    $script:releaseNotes = ($lines[$start..($end - 1)] -join "`n").Trim()
+
+    # The nuspec the Gallery would read, from the package in the repository folder.
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    $script:nupkg = Join-Path $env:CXPA_TEST_REPOSITORY "Cxpa.$($script:version).nupkg"
+    $zip = [System.IO.Compression.ZipFile]::OpenRead($script:nupkg)
+    try {
+        $reader = [System.IO.StreamReader]::new($zip.GetEntry('Cxpa.nuspec').Open())
+        try { $script:nuspec = ([xml]$reader.ReadToEnd()).package.metadata } finally { $reader.Dispose() }
+    }
+    finally { $zip.Dispose() }
+
+    $script:found = Find-PSResource -Name Cxpa -Repository CxpaLocal
+    $script:installed = Get-InstalledPSResource -Name Cxpa
+    $script:moduleBase = Join-Path $script:installed.InstalledLocation "Cxpa/$($script:version)"
+
+    Import-Module Cxpa
+}
+
+AfterAll { Remove-Module Cxpa -ErrorAction SilentlyContinue }
+
+Describe 'Find-PSResource Cxpa -Repository CxpaLocal' {
+    It 'finds one module Cxpa at the manifest''s version, with its author, company, copyright and description' {
+        @($script:found).Count | Should -Be 1
+        $script:found.Name | Should -BeExactly 'Cxpa'
+        $script:found.Type | Should -Be 'Module'
+        $script:found.Repository | Should -BeExactly 'CxpaLocal'
+        $script:found.Version | Should -Be ([version]$script:version)
+        $script:found.Author | Should -BeExactly $script:manifest.Author
+        $script:found.CompanyName | Should -BeExactly $script:manifest.CompanyName
+        $script:found.Copyright | Should -BeExactly $script:manifest.Copyright
+        $script:found.Description | Should -BeExactly $script:manifest.Description
+    }
+
+    It 'has every manifest tag, in order, including the PSEdition_ tags' {
+        $script:psData.Tags | Should -Contain 'PSEdition_Core'
+        $script:psData.Tags | Should -Contain 'PSEdition_Desktop'
+        $script:found.Tags | Should -Be $script:psData.Tags
+    }
+
+    It 'has the project, license and icon URLs of the manifest' {
+        $script:psData.IconUri | Should -Not -BeNullOrEmpty
+        $script:found.ProjectUri | Should -Be ([uri]$script:psData.ProjectUri)
+        $script:found.LicenseUri | Should -Be ([uri]$script:psData.LicenseUri)
+        $script:found.IconUri | Should -Be ([uri]$script:psData.IconUri)
+    }
+
+    It 'has this version''s CHANGELOG.md section as its release notes' {
+        $script:releaseNotes | Should -Match 'First release'
+        ($script:found.ReleaseNotes -replace '\r\n', "`n").Trim() | Should -BeExactly $script:releaseNotes
+    }
+
+    It 'lists all 13 cmdlets as included cmdlets and commands' {
+        $script:cmdlets.Count | Should -Be 13
+        @($script:found.Includes.Cmdlet) | Should -Be $script:cmdlets
+        @($script:found.Includes.Command) | Sort-Object | Should -Be ($script:cmdlets | Sort-Object)
+    }
+
+    It 'shows Name, Version, Repository and Description in its default view' {
+        $text = $script:found | Out-String -Width 250
+        $header = ($text -split '\r?\n' | Where-Object { $_ -match '^Name\s' })
+        $header | Should -Match '^Name\s+Version\s+Prerelease\s+Repository\s+Description'
+        $row = ($text -split '\r?\n' | Where-Object { $_ -match '^Cxpa\s' })
+        $row | Should -Match ('^Cxpa\s+' + [regex]::Escape($script:version) + '\s+CxpaLocal\s+' + [regex]::Escape($script:manifest.Description.Substring(0, 40)))
+    }
+}
+
+Describe 'The package''s nuspec (what the PowerShell Gallery reads)' {
+    It 'has the Publish-Module tags: the manifest''s, PSModule, PSIncludes_Cmdlet, then PSCmdlet_ and PSCommand_ for every cmdlet' {
+        $expected = @($script:psData.Tags) + 'PSModule' + 'PSIncludes_Cmdlet' +
+            @($script:cmdlets | ForEach-Object { "PSCmdlet_$_" }) + @($script:cmdlets | ForEach-Object { "PSCommand_$_" })
+        $script:nuspec.tags -split ' ' | Should -Be $expected
+    }
+
+    It 'has the manifest''s metadata, the CHANGELOG.md section as release notes and no dependencies' {
+        $script:nuspec.id | Should -BeExactly 'Cxpa'
+        $script:nuspec.version | Should -BeExactly $script:version
+        $script:nuspec.authors | Should -BeExactly $script:manifest.Author
+        $script:nuspec.owners | Should -BeExactly $script:manifest.CompanyName
+        $script:nuspec.copyright | Should -BeExactly $script:manifest.Copyright
+        $script:nuspec.description | Should -BeExactly $script:manifest.Description
+        $script:nuspec.requireLicenseAcceptance | Should -BeExactly 'false'
+        $script:nuspec.licenseUrl | Should -BeExactly $script:psData.LicenseUri
+        $script:nuspec.projectUrl | Should -BeExactly $script:psData.ProjectUri
+        $script:nuspec.iconUrl | Should -BeExactly $script:psData.IconUri
+        ($script:nuspec.releaseNotes -replace '\r\n', "`n").Trim() | Should -BeExactly $script:releaseNotes
+        $script:nuspec.dependencies | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'The installed module' {
+    It 'is installed for the current user under $HOME at the manifest''s version' {
+        @($script:installed).Count | Should -Be 1
+        $script:installed.Version | Should -Be ([version]$script:version)
+        $script:installed.Repository | Should -BeExactly 'CxpaLocal'
+        $home | Should -Not -BeNullOrEmpty
+        $script:installed.InstalledLocation | Should -BeLike "$home*"
+        Join-Path $script:moduleBase 'Cxpa.psd1' | Should -Exist
+    }
+
+    It 'holds LICENSE, README.md, CHANGELOG.md, the manifest and the en-US help beside each other' {
+        foreach ($name in 'LICENSE', 'README.md', 'CHANGELOG.md', 'Cxpa.psd1', 'en-US/Cxpa.PowerShell.dll-Help.xml', 'en-US/about_Cxpa.help.txt') {
+            Join-Path $script:moduleBase $name | Should -Exist
+        }
+        foreach ($name in 'LICENSE', 'README.md', 'CHANGELOG.md') {
+            Get-Content -Raw -LiteralPath (Join-Path $script:moduleBase $name) | Should -BeExactly (Get-Content -Raw -LiteralPath (Join-Path $script:root $name))
+        }
+        Get-ChildItem -LiteralPath $script:moduleBase -Recurse -Filter '*.pdb' | Should -BeNullOrEmpty
+    }
+
+    It 'is the only Cxpa that Get-Module -ListAvailable finds' {
+        $available = @(Get-Module -Name Cxpa -ListAvailable)
+        $available.Count | Should -Be 1
+        $available[0].ModuleBase | Should -Be $script:moduleBase
+        $available[0].Version | Should -Be ([version]$script:version)
+    }
+
+    It 'passes Test-ModuleManifest, exports the 13 cmdlets and carries the help URI and release notes' {
+        $m = Test-ModuleManifest -Path (Join-Path $script:moduleBase 'Cxpa.psd1') -ErrorAction Stop
+        @($m.ExportedCmdlets.Keys) | Sort-Object | Should -Be ($script:cmdlets | Sort-Object)
+        $m.HelpInfoUri | Should -BeExactly $script:manifest.HelpInfoURI
+        $m.IconUri | Should -Be ([uri]$script:psData.IconUri)
+        ($m.ReleaseNotes -replace '\r\n', "`n").Trim() | Should -BeExactly $script:releaseNotes
+    }
+
+    It 'imports by name and gives the 13 cmdlets from the installed folder' {
+        $module = Get-Module Cxpa
+        $module.ModuleBase | Should -Be $script:moduleBase
+        $commands = @(Get-Command -Module Cxpa)
+        $commands | ForEach-Object CommandType | Sort-Object -Unique | Should -Be 'Cmdlet'
+        @($commands.Name) | Sort-Object | Should -Be ($script:cmdlets | Sort-Object)
+        (Get-Help Start-CxpaRun).Synopsis | Should -Not -BeNullOrEmpty
+    }
+}
