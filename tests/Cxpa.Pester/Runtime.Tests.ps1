@@ -7,6 +7,9 @@ BeforeAll {
     $script:emu = Start-CxpaTestEmulator
     Import-Module Cxpa
     Disconnect-Cxpa
+    # The MissingKey and MissingRunId cases need no key from the environment either; put it back afterwards.
+    $script:savedIngestKey = $env:CXPA_INGEST_KEY
+    $env:CXPA_INGEST_KEY = $null
     $script:url = $emu.Url
     $script:key = (Get-CxpaTestDemo).IngestKey
     $script:agentKey = 'cxpa_demo_agent_48'
@@ -20,6 +23,7 @@ BeforeAll {
 }
 AfterAll {
     Disconnect-Cxpa
+    $env:CXPA_INGEST_KEY = $script:savedIngestKey
     Stop-CxpaTestEmulator $script:emu
 }
 
@@ -89,12 +93,14 @@ Describe 'Register-CxpaRun' {
 
     It 'refuses a wrong ingest key with Unauthorized (AuthenticationError) and never shows the key' {
         $wrong = 'cxpa_wrong_ingest_key_' + [guid]::NewGuid().ToString('N')
-        $records = Register-CxpaRun -BaseUrl $url -IngestApiKey $wrong -AgentId 42 -ExternalRunId 'wrong-key' -Verbose -ErrorVariable err -ErrorAction SilentlyContinue *>&1
+        $records = Register-CxpaRun -BaseUrl $url -IngestApiKey $wrong -AgentId 42 -ExternalRunId 'wrong-key' -Verbose -ErrorVariable err -ErrorAction Continue *>&1
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'Unauthorized,*'
         $err[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
         $err[0].TargetObject | Should -Be 'wrong-key'
-        Get-CxpaTestStreamText $records | Should -Not -BeLike "*$wrong*"
+        $text = Get-CxpaTestStreamText $records
+        $text | Should -Match "Registering run 'wrong-key' of agent 42"
+        $text | Should -Not -BeLike "*$wrong*"
     }
 
     It 'rejects <Case> before sending anything' -ForEach @(
@@ -204,6 +210,20 @@ Describe 'Send-CxpaIngest' {
         $err[0].TargetObject | Should -Be 'ingest-42'
     }
 
+    It 'refuses an -Output holding a SecureString with InvalidInput (InvalidArgument), sends nothing and never shows the secret' {
+        Clear-CxpaTestRequestLog -Emulator $emu
+        $hidden = 'ingest-output-secret-' + [guid]::NewGuid().ToString('N')
+        $output = @{ password = (ConvertTo-SecureString $hidden -AsPlainText -Force) }
+        $records = Send-CxpaIngest @api -AgentId 44 -ExternalRunId 'ingest-secure' -Status Completed -Output $output -Verbose -ErrorVariable err -ErrorAction Continue *>&1
+        @($records | Where-Object { $_.PSObject.TypeNames[0] -eq 'Cxpa.IngestResult' }).Count | Should -Be 0
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidInput,Cxpa.PowerShell.Cmdlets.SendCxpaIngestCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].ErrorDetails.Message | Should -Match 'SecureString'
+        Get-CxpaTestStreamText $records | Should -Not -BeLike "*$hidden*"
+        @(Get-CxpaTestRequestLog -Emulator $emu).Count | Should -Be 0
+    }
+
     It 'rejects -Status <Status> at binding and sends nothing' -ForEach @(@{ Status = 'Done' }, @{ Status = 'queued' }, @{ Status = '' }) {
         Clear-CxpaTestRequestLog -Emulator $emu
         { Send-CxpaIngest @api -AgentId 44 -ExternalRunId 'bad-status' -Status $Status } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
@@ -267,6 +287,39 @@ Describe 'Send-CxpaRunEvent' {
         $text | Should -Not -BeLike "*$agentKey*"
     }
 
+    It 'keeps the last intermediate output when -Complete comes without -Output' {
+        $payload = New-RuntimeRun
+        $null = $payload | Send-CxpaRunEvent -BaseUrl $url -Output @{ rows = 7 } -Outputs 7
+        $r = $payload | Send-CxpaRunEvent -BaseUrl $url -Complete
+        $r.Status | Should -Be 'completed'
+        $row = Get-CxpaTestRunRow -Emulator $emu -RunId $payload.RunId
+        $row.status | Should -Be 'completed'
+        $row.output_data.rows | Should -Be 7
+        $row.outputs | Should -Be 7
+    }
+
+    It 'refuses <Case> as -Output with InvalidInput (InvalidArgument), sending nothing' -ForEach @(
+        @{ Case = 'a SecureString inside an intermediate output'; Complete = $false; Make = { @{ token = (ConvertTo-SecureString 'event-output-secret-value' -AsPlainText -Force) } } }
+        @{ Case = 'a SecureString inside a final output'; Complete = $true; Make = { @{ token = (ConvertTo-SecureString 'event-output-secret-value' -AsPlainText -Force) } } }
+        @{ Case = 'a hashtable that contains itself'; Complete = $false; Make = { $h = @{ name = 'loop' }; $h.self = $h; $h } }
+    ) {
+        $payload = New-RuntimeRun
+        Clear-CxpaTestRequestLog -Emulator $emu
+        $output = & $Make
+        $extra = if ($Complete) { @{ Complete = $true } } else { @{} }
+        $records = $payload | Send-CxpaRunEvent -BaseUrl $url -Output $output @extra -Verbose -ErrorVariable err -ErrorAction Continue *>&1
+        @($records | Where-Object { $_.PSObject.TypeNames[0] -eq 'Cxpa.RunEventResult' }).Count | Should -Be 0
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidInput,Cxpa.PowerShell.Cmdlets.SendCxpaRunEventCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $text = Get-CxpaTestStreamText $records
+        $text | Should -Match 'InvalidInput'
+        $text | Should -Not -BeLike '*event-output-secret-value*'
+        $text | Should -Not -BeLike "*$agentKey*"
+        @(Get-CxpaTestRequestLog -Emulator $emu).Count | Should -Be 0
+        (Get-CxpaTestRunRow -Emulator $emu -RunId $payload.RunId).status | Should -Be 'queued'
+    }
+
     It 'reports -Fail -Message with -Name, and the run fails with that error' {
         $payload = New-RuntimeRun
         $r = Send-CxpaRunEvent -BaseUrl $url -RunId $payload.RunId -AgentApiKey $payload.AgentApiKey -Fail -Message 'The upstream API answered 500' -Name 'HttpError'
@@ -309,13 +362,15 @@ Describe 'Send-CxpaRunEvent' {
     It 'refuses a wrong agent API key with Unauthorized (AuthenticationError), never showing the key' {
         $payload = New-RuntimeRun
         $wrong = 'cxpa_wrong_agent_key_' + [guid]::NewGuid().ToString('N')
-        $records = Send-CxpaRunEvent -BaseUrl $url -RunId $payload.RunId -AgentApiKey $wrong -Started -Verbose -ErrorVariable err -ErrorAction SilentlyContinue *>&1
+        $records = Send-CxpaRunEvent -BaseUrl $url -RunId $payload.RunId -AgentApiKey $wrong -Started -Verbose -ErrorVariable err -ErrorAction Continue *>&1
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -Be 'Unauthorized,Cxpa.PowerShell.Cmdlets.SendCxpaRunEventCommand'
         $err[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
         $err[0].TargetObject | Should -Be $payload.RunId
         $err[0].ErrorDetails.Message | Should -Match "run $($payload.RunId)\b"
-        Get-CxpaTestStreamText $records | Should -Not -BeLike "*$wrong*"
+        $text = Get-CxpaTestStreamText $records
+        $text | Should -Match "api/runs/$($payload.RunId)/callback"
+        $text | Should -Not -BeLike "*$wrong*"
         (Get-CxpaTestRunRow -Emulator $emu -RunId $payload.RunId).status | Should -Be 'queued'
     }
 
@@ -426,6 +481,21 @@ Describe 'Get-CxpaCredential' {
         $c.AccessToken | Should -BeOfType [System.Security.SecureString]
     }
 
+    It 'refuses a zone token of another agent with Forbidden (PermissionDenied), the integration key as target' {
+        $d = Get-CxpaTestDemo
+        $token = New-CxpaZoneToken -Secret $d.ZoneSecret -Audience $d.Audience -UserId $d.UserId -AgentId 43 -AsPlainText
+        $records = Get-CxpaCredential -BaseUrl $url -IntegrationKey hubspot -AgentId 42 -ZoneToken $token -Verbose -ErrorVariable err -ErrorAction Continue *>&1
+        @($records | Where-Object { $_.PSObject.TypeNames -contains 'Cxpa.CxpaCredential' }).Count | Should -Be 0
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'Forbidden,Cxpa.PowerShell.Cmdlets.GetCxpaCredentialCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $err[0].TargetObject | Should -Be 'hubspot'
+        $text = Get-CxpaTestStreamText $records
+        $text | Should -Match 'agent 42'
+        $text | Should -Not -BeLike "*$($token.Split('.')[2])*"
+        $text | Should -Not -BeLike '*demo-hubspot-access-token*'
+    }
+
     It 'refuses an unknown connection id with NotFound (ObjectNotFound), the id as target and the run id in the message' {
         $out = $credPayload | Get-CxpaCredential -BaseUrl $url -ConnectionId conn_nope -ErrorVariable err -ErrorAction SilentlyContinue
         $out | Should -BeNullOrEmpty
@@ -441,12 +511,13 @@ Describe 'Get-CxpaCredential' {
 
     It 'refuses the credentials token of another agent''s run with Unauthorized (AuthenticationError)' {
         $other = Register-CxpaRun @api -AgentId 42 -ExternalRunId ('cred-other-' + [guid]::NewGuid().ToString('N')) -AsPlainText
-        $records = Get-CxpaCredential -BaseUrl $url -ConnectionId conn_openai -RunId $credPayload.runId -AgentApiKey $agentKey -CredentialsToken $other.CredentialsToken -ErrorVariable err -ErrorAction SilentlyContinue -Verbose *>&1
+        $records = Get-CxpaCredential -BaseUrl $url -ConnectionId conn_openai -RunId $credPayload.runId -AgentApiKey $agentKey -CredentialsToken $other.CredentialsToken -ErrorVariable err -ErrorAction Continue -Verbose *>&1
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -Be 'Unauthorized,Cxpa.PowerShell.Cmdlets.GetCxpaCredentialCommand'
         $err[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
         $err[0].TargetObject | Should -Be 'conn_openai'
         $text = Get-CxpaTestStreamText $records
+        $text | Should -Match 'conn_openai'
         $text | Should -Not -BeLike "*$($other.CredentialsToken)*"
         $text | Should -Not -BeLike '*sk-demo-openai-key*'
     }

@@ -207,7 +207,7 @@ Describe 'Start-CxpaRun -ZoneToken' {
         @{ Case = 'a token for another audience'; Make = { New-CxpaZoneToken -Secret (Get-CxpaTestDemo).ZoneSecret -Audience 'another-zone' -UserId (Get-CxpaTestDemo).UserId -AgentId 42 -AsPlainText } }
     ) {
         $token = & $Make
-        $records = Start-CxpaRun -BaseUrl $url -ZoneToken $token -InputObject @{ url = 'https://example.com' } -Wait -Verbose -Debug -ErrorVariable err -ErrorAction SilentlyContinue *>&1
+        $records = Start-CxpaRun -BaseUrl $url -ZoneToken $token -InputObject @{ url = 'https://example.com' } -Wait -Verbose -Debug -ErrorVariable err -ErrorAction Continue *>&1
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -Be 'Unauthorized,Cxpa.PowerShell.Cmdlets.StartCxpaRunCommand'
         $err[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
