@@ -58,6 +58,7 @@ $environment = @{
     CXPA_API_URL         = $null
     CXPA_INGEST_KEY      = $null
     PLATFORM_API_BASE_URL = $null
+    CXPA_TEST_PATHS      = $null
 }
 if ($Configuration -ne 'Debug') { $environment.CXPA_TEST_EMULATOR = $environment.CXPA_TEST_EMULATOR -replace '/Debug/', "/$Configuration/" }
 try {
@@ -68,7 +69,9 @@ try {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
         [Environment]::SetEnvironmentVariable($name, $environment[$name])
     }
-    & $dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Support/Invoke-Suite.ps1') -Path $Path -Output $Output
+    # The test paths travel in the environment: 'pwsh -File' binds an array argument as one string.
+    [Environment]::SetEnvironmentVariable('CXPA_TEST_PATHS', ($Path -join [System.IO.Path]::PathSeparator))
+    & $dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Support/Invoke-Suite.ps1') -Output $Output
     $failed = $LASTEXITCODE
 }
 finally {

@@ -4,12 +4,13 @@
     installs Cxpa from the local repository as a user installs it from the Gallery, then runs Invoke-Pester.
 #>
 param(
-    [Parameter(Mandatory)] [string[]] $Path,
+    # Test files or folders; default: $env:CXPA_TEST_PATHS (joined with the path separator by Invoke-CxpaPester.ps1).
+    [string[]] $Path = @($env:CXPA_TEST_PATHS -split [regex]::Escape([System.IO.Path]::PathSeparator) | Where-Object { $_ }),
     [string] $Output = 'Detailed'
 )
 $ErrorActionPreference = 'Stop'
 $root = $env:CXPA_TEST_ROOT
-if (-not $root -or -not $env:CXPA_TEST_REPOSITORY) { throw 'Run the suite through tests/Cxpa.Pester/Invoke-CxpaPester.ps1.' }
+if (-not $root -or -not $env:CXPA_TEST_REPOSITORY -or -not $Path) { throw 'Run the suite through tests/Cxpa.Pester/Invoke-CxpaPester.ps1.' }
 
 # What a user does (with a local folder standing in for the PowerShell Gallery).
 Register-PSResourceRepository -Name CxpaLocal -Uri $env:CXPA_TEST_REPOSITORY -Trusted
