@@ -123,7 +123,7 @@ namespace Cxpa.PowerShell.Cmdlets
                 });
                 if (_fileName == null && !string.Equals(System.IO.Path.GetFileName(saved.Path), name, StringComparison.Ordinal))
                     WriteWarning($"'{name}' exists in {_directory}; saved run {saved.RunId}'s file as '{System.IO.Path.GetFileName(saved.Path)}' instead (use -Force to replace).");
-                var info = PSObject.AsPSObject(new FileInfo(saved.Path));
+                var info = FileItem(saved.Path);
                 info.Properties.Add(new PSNoteProperty("RunId", saved.RunId));
                 info.Properties.Add(new PSNoteProperty("AgentId", agentId));
                 info.Properties.Add(new PSNoteProperty("ContentType", saved.ContentType));
@@ -137,6 +137,24 @@ namespace Cxpa.PowerShell.Cmdlets
         #endregion
 
         #region Private
+
+        /// <summary>
+        /// The saved file as the FileSystem provider outputs it (Get-Item), so that its default view is complete: on Linux and
+        /// macOS the view's UnixMode, User, Group and Size columns need the provider's UnixStat, which a bare FileInfo lacks.
+        /// </summary>
+        private PSObject FileItem(string path)
+        {
+            try
+            {
+                var items = SessionState.InvokeProvider.Item.Get(new[] { path }, force: true, literalPath: true);
+                if (items.Count == 1 && items[0].BaseObject is FileInfo) return items[0];
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException))
+            {
+                WriteDebug($"Get-Item '{path}' failed ({ex.GetType().Name}); outputting a plain FileInfo.");
+            }
+            return PSObject.AsPSObject(new FileInfo(path));
+        }
 
         private static string Bytes(long n)
         {
