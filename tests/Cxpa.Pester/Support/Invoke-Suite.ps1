@@ -5,8 +5,11 @@
 #>
 param(
     [Parameter(Mandatory)] [string[]] $Path,
-    [string] $Output = 'Detailed'
+    [string] $Output = 'Detailed',
+    # pwsh -File passes "-Path a b c" as one value for -Path and the rest as positional arguments: they land here.
+    [Parameter(ValueFromRemainingArguments)] [string[]] $MorePath
 )
+$Path = @($Path) + @($MorePath | Where-Object { $_ })
 $ErrorActionPreference = 'Stop'
 $root = $env:CXPA_TEST_ROOT
 if (-not $root -or -not $env:CXPA_TEST_REPOSITORY) { throw 'Run the suite through tests/Cxpa.Pester/Invoke-CxpaPester.ps1.' }
