@@ -132,11 +132,12 @@ Describe 'Where the types live' {
     It 'in a fresh pwsh, a script with typed catches works after Import-Module Cxpa' {
         $r = Invoke-CxpaTestPwsh -Environment @{ CXPA_URL = $script:emu.Url; CXPA_KEY = (Get-CxpaTestDemo).IngestKey } -Script @'
 Import-Module Cxpa
-try { Start-CxpaRun -BaseUrl $env:CXPA_URL -IngestApiKey $env:CXPA_KEY -AgentId 45 -Wait -ErrorAction Stop; 'no error' }
+try { $null = Start-CxpaRun -BaseUrl $env:CXPA_URL -IngestApiKey $env:CXPA_KEY -AgentId 45 -Wait -ErrorAction Stop; 'no error' }
 catch [Cxpa.CxpaRunFailedException] { 'failed ' + $_.Exception.RunError }
 catch { 'other ' + $_.Exception.GetType().FullName + ' ' + $_ }
 '@
         $r.ExitCode | Should -Be 0
-        $r.Output[-1] | Should -Be 'failed Upstream site unreachable'
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output | Should -Be @('failed Upstream site unreachable')
     }
 }
