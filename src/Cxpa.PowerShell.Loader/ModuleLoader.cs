@@ -40,13 +40,14 @@ namespace Cxpa.PowerShell.Loader
         private static void LoadTypesIntoDefaultContext(string root)
         {
             if (CxpaLoadContext.LoadedInDefault(CxpaLoadContext.TypesAssembly) != null) return;
-            try
-            {
+            // A host that ships Cxpa.Types itself (one that references the engine, like the test host) has it on its
+            // trusted platform assembly list: use that copy. pwsh does not, so the module root's file is loaded by path.
+            var file = CxpaLoadContext.TypesAssembly + ".dll";
+            if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa
+                && tpa.IndexOf(Path.DirectorySeparatorChar + file, StringComparison.OrdinalIgnoreCase) >= 0)
                 AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(CxpaLoadContext.TypesAssembly));
-                return;
-            }
-            catch (FileNotFoundException) { }
-            AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(root, CxpaLoadContext.TypesAssembly + ".dll"));
+            else
+                AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(root, file));
         }
     }
 
