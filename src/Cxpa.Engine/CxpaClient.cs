@@ -125,7 +125,7 @@ namespace Cxpa.Engine
                 if (id <= 0) throw Invalid(req, "the 202 answer has no runId");
                 return new TriggerWaitResult { RunId = id, TimedOut = true };
             }
-            var run = Run.FromJson(root, Options.ObjectFactory);
+            var run = RunReader.FromJson(root, Options.ObjectFactory);
             if (run.AgentId == null) run.AgentId = agentId;
             if (run.RunId <= 0) throw Invalid(req, "the run row has no id");
             return new TriggerWaitResult { RunId = run.RunId, Run = run };
@@ -143,7 +143,7 @@ namespace Cxpa.Engine
                 NoStore = Zone,
             };
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
-            var run = Run.FromJson(doc.RootElement, Options.ObjectFactory);
+            var run = RunReader.FromJson(doc.RootElement, Options.ObjectFactory);
             if (run.RunId == 0) run.RunId = runId;
             if (run.AgentId == null) run.AgentId = agentId;
             return run;

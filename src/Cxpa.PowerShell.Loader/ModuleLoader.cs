@@ -21,6 +21,7 @@ namespace Cxpa.PowerShell.Loader
         public static Assembly LoadCmdletAssembly(string moduleBase)
         {
             var root = Path.GetFullPath(moduleBase);
+            LoadTypesIntoDefaultContext(root);
             var identity = AssemblyName.GetAssemblyName(Path.Combine(root, "Cxpa.PowerShell.dll")).FullName;
             CxpaLoadContext alc;
             lock (Contexts)
@@ -30,16 +31,36 @@ namespace Cxpa.PowerShell.Loader
             }
             return alc.LoadCmdletAssembly();
         }
+
+        /// <summary>
+        /// Cxpa.Types (Run, the exceptions) goes into the default context, where PowerShell resolves type names
+        /// (<c>[Cxpa.Run]</c>, <c>catch [Cxpa.CxpaApiException]</c>); Cxpa's context shares that copy. It references only the BCL.
+        /// A copy already there (loaded by an earlier import, or the host's own) is used as it is.
+        /// </summary>
+        private static void LoadTypesIntoDefaultContext(string root)
+        {
+            if (CxpaLoadContext.LoadedInDefault(CxpaLoadContext.TypesAssembly) != null) return;
+            // A host that ships Cxpa.Types itself (one that references the engine, like the test host) has it on its
+            // trusted platform assembly list: use that copy. pwsh does not, so the module root's file is loaded by path.
+            var file = CxpaLoadContext.TypesAssembly + ".dll";
+            if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa
+                && tpa.IndexOf(Path.DirectorySeparatorChar + file, StringComparison.OrdinalIgnoreCase) >= 0)
+                AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(CxpaLoadContext.TypesAssembly));
+            else
+                AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(root, file));
+        }
     }
 
     /// <summary>
     /// Cxpa's load context. It answers only for the files Cxpa ships: Cxpa.PowerShell.dll from the module folder and
     /// Cxpa.Engine plus its dependencies from dependencies/net8.0/. Everything else (the BCL,
-    /// System.Management.Automation) comes from the default context, so PowerShell and Cxpa share those types.
+    /// System.Management.Automation, and Cxpa.Types, which ModuleLoader put into the default context) comes from the default
+    /// context, so PowerShell and Cxpa share those types.
     /// </summary>
     internal sealed class CxpaLoadContext : AssemblyLoadContext
     {
         private const string CmdletAssembly = "Cxpa.PowerShell";
+        internal const string TypesAssembly = "Cxpa.Types";
         private readonly string _root;
         private readonly string _dependencies;
 
@@ -57,11 +78,25 @@ namespace Cxpa.PowerShell.Loader
             if (string.IsNullOrEmpty(name)) return null;
             if (string.Equals(name, CmdletAssembly, StringComparison.OrdinalIgnoreCase))
                 return LoadFromAssemblyPath(Path.Combine(_root, CmdletAssembly + ".dll"));
+            if (string.Equals(name, TypesAssembly, StringComparison.OrdinalIgnoreCase))
+            {
+                // Shared with the default context, so that PowerShell's [Cxpa.Run] is the type the cmdlets emit. Only when the
+                // default context holds an older Cxpa.Types (an older Cxpa imported first) does this context load its own.
+                var shared = LoadedInDefault(name);
+                return shared == null || shared.GetName().Version >= assemblyName.Version ? null : LoadFromAssemblyPath(Path.Combine(_root, TypesAssembly + ".dll"));
+            }
             var shipped = Path.Combine(_dependencies, name + ".dll");
             if (!File.Exists(shipped)) return null;
             // A package copy of a framework assembly (System.Formats.Asn1 …) yields to the runtime's own when that is not older,
             // as the .NET host does for applications.
             return FrameworkHasAtLeast(name, assemblyName.Version) ? null : LoadFromAssemblyPath(shipped);
+        }
+
+        internal static Assembly? LoadedInDefault(string name)
+        {
+            foreach (var a in Default.Assemblies)
+                if (string.Equals(a.GetName().Name, name, StringComparison.OrdinalIgnoreCase)) return a;
+            return null;
         }
 
         private static readonly string FrameworkDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location) ?? "";

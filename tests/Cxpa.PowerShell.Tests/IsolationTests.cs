@@ -29,14 +29,18 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
             $zt = New-CxpaZoneToken -UserId $user -AgentId 42 -Secret $secret -Audience $aud
             $null = Test-CxpaZoneToken -Token $zt -Secret $secret -Audience $aud
             $run.Status
+            $cmdlets = (Get-Command Start-CxpaRun).ImplementingType.Assembly
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($cmdlets).Assemblies | Where-Object { $_.GetName().Name -eq 'Cxpa.Engine' }
+            $cmdlets
             $run.GetType().Assembly
-            (Get-Command Start-CxpaRun).ImplementingType.Assembly
             """, vars: new Dictionary<string, object?> { ["user"] = EmulatorConfig.DemoUserId, ["secret"] = EmulatorConfig.DemoZoneSecret, ["aud"] = EmulatorConfig.DemoZoneAudience });
         Assert.Null(r.Thrown);
         Assert.Empty(r.Errors);
         Assert.Equal("completed", r.Output[0].BaseObject);
         var engine = (Assembly)r.Output[1].BaseObject;
         var cmdlets = (Assembly)r.Output[2].BaseObject;
+        // Run (Cxpa.Types) is the one type surface the module shares with PowerShell and with this process: the default context's copy.
+        Assert.Same(typeof(Cxpa.Run).Assembly, (Assembly)r.Output[3].BaseObject);
         Assert.NotSame(typeof(Cxpa.Run).Assembly, engine);
         var alc = AssemblyLoadContext.GetLoadContext(engine)!;
         Assert.NotSame(AssemblyLoadContext.Default, alc);
@@ -80,11 +84,22 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
                         || an == "netstandard" || an == "mscorlib" || an.StartsWith("System.", StringComparison.Ordinal));
                 if (!ok) offenders.Add($"{where}: {t.FullName} from {an}");
             }
+            void CheckAttribute(CustomAttributeData a, string where)
+            {
+                Check(a.AttributeType, where);
+                // typeof() arguments too: [OutputType(typeof(Run))] names a type users see.
+                foreach (var arg in a.ConstructorArguments.Concat(a.NamedArguments.Select(n => n.TypedValue)))
+                {
+                    if (arg.Value is Type t) Check(t, where + " argument");
+                    else if (arg.Value is IEnumerable<CustomAttributeTypedArgument> items)
+                        foreach (var item in items) if (item.Value is Type it) Check(it, where + " argument");
+                }
+            }
             foreach (var type in asm.GetExportedTypes())
             {
                 for (var b = type.BaseType; b != null; b = b.BaseType) Check(b, type.FullName + " base");
                 foreach (var i in type.GetInterfaces()) Check(i, type.FullName + " interface");
-                foreach (var a in type.GetCustomAttributesData()) Check(a.AttributeType, type.FullName + " attribute");
+                foreach (var a in type.GetCustomAttributesData()) CheckAttribute(a, type.FullName + " attribute");
                 foreach (var m in type.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
                 {
                     var where = type.FullName + "." + m.Name;
@@ -99,11 +114,43 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
                             break;
                         case Type nested: Check(nested, where); break;
                     }
-                    foreach (var a in m.GetCustomAttributesData()) Check(a.AttributeType, where + " attribute");
+                    foreach (var a in m.GetCustomAttributesData()) CheckAttribute(a, where + " attribute");
                 }
             }
             Assert.NotEmpty(seen);
             Assert.True(offenders.Count == 0, string.Join(Environment.NewLine, offenders));
+            // The cmdlet surface's Cxpa types come from Cxpa.PowerShell itself or from Cxpa.Types, nothing else of Cxpa's.
+            Assert.All(seen.Where(t => t.Assembly.GetName().Name!.StartsWith("Cxpa.", StringComparison.Ordinal)),
+                t => Assert.Contains(t.Assembly.GetName().Name, new[] { "Cxpa.PowerShell", "Cxpa.Types" }));
+            Assert.Contains(seen, t => t.FullName == "Cxpa.Run" && t.Assembly.GetName().Name == "Cxpa.Types");
+        }
+        finally { alc.Unload(); }
+    }
+
+    [Fact]
+    public void Types_assembly_sits_in_the_module_root_and_references_only_the_BCL()
+    {
+        // Cxpa.Types is loaded into the default context (where PowerShell resolves [Cxpa.Run] and catch [Cxpa.CxpaException]),
+        // so it must not pull any of Cxpa's dependencies in there.
+        var moduleDir = Path.GetDirectoryName(PowerShellHost.ModulePath)!;
+        var path = Path.Combine(moduleDir, "Cxpa.Types.dll");
+        Assert.True(File.Exists(path), path);
+        Assert.DoesNotContain("Cxpa.Types", Shipped);
+        Assert.False(File.Exists(Path.Combine(moduleDir, "dependencies", "net8.0", "Cxpa.Types.dll")));
+        Assert.False(File.Exists(Path.Combine(moduleDir, "dependencies", "netstandard2.0", "Cxpa.Types.dll")));
+        var alc = new AssemblyLoadContext("cxpa-types-check", isCollectible: true);
+        try
+        {
+            var asm = alc.LoadFromAssemblyPath(path);
+            var refs = asm.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+            Assert.Equal(new[] { "netstandard" }, refs);
+            var names = asm.GetExportedTypes().Select(t => t.FullName).ToArray();
+            foreach (var expected in new[] { "Cxpa.Run", "Cxpa.RunStatus", "Cxpa.IngestResult", "Cxpa.RunEventResult", "Cxpa.CxpaException", "Cxpa.CxpaApiException",
+                         "Cxpa.CxpaTimeoutException", "Cxpa.CxpaConnectionException", "Cxpa.CxpaConfigurationException", "Cxpa.CxpaDownloadException",
+                         "Cxpa.CxpaRunException", "Cxpa.CxpaRunFailedException", "Cxpa.CxpaRunCancelledException", "Cxpa.CxpaRunWaitTimeoutException" })
+                Assert.Contains(expected, names);
+            Assert.All(asm.GetExportedTypes().Where(t => t.Name.EndsWith("Exception", StringComparison.Ordinal) && t.Name != "CxpaException"),
+                t => Assert.True(t.IsSubclassOf(asm.GetType("Cxpa.CxpaException", true)!), t.FullName));
         }
         finally { alc.Unload(); }
     }
@@ -153,6 +200,9 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
             foreach (var key in new[] { "zone", "run", "download", "engine", "cxpa-im" }) Assert.Equal(cxpaUses, r.All(key).Count);
             Assert.Equal(2, r.All("other-stj").Count);
             // Cxpa's engine and its IdentityModel 8.x are its own copies, in its own context.
+            // Run comes from Cxpa.Types in the default context, where PowerShell resolves [Cxpa.Run].
+            Assert.All(r.All("types"), v => Assert.Equal("Default|True", v));
+            Assert.Equal(cxpaUses, r.All("types").Count);
             Assert.All(r.All("engine"), v => Assert.StartsWith("Cxpa |" + Path.Combine(Path.GetDirectoryName(PowerShellHost.ModulePath)!, "dependencies", "net8.0"), v));
             Assert.All(r.All("cxpa-im"), v => Assert.StartsWith(typeof(Microsoft.IdentityModel.Tokens.SecurityKey).Assembly.GetName().Version + "|Cxpa ", v));
             // Both versions live side by side in the process.
@@ -195,8 +245,9 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
             $run = Start-CxpaRun -BaseUrl $env:CXPA_URL -IngestApiKey $env:CXPA_KEY -AgentId 42 -Wait
             'run=' + $run.Status
             'download=' + @(Save-CxpaRunOutput -BaseUrl $env:CXPA_URL -IngestApiKey $env:CXPA_KEY -AgentId 43 -Path $env:CXPA_DIR -Force).Count
-            $engine = $run.GetType().Assembly
-            $alc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine)
+            $alc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext((Get-Command Start-CxpaRun).ImplementingType.Assembly)
+            $engine = $alc.Assemblies | Where-Object { $_.GetName().Name -eq 'Cxpa.Engine' }
+            'types=' + [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($run.GetType().Assembly).Name + '|' + ($run -is [Cxpa.Run])
             'engine=' + $alc.Name.Split(' ')[0] + ' |' + $engine.Location
             $im = $alc.Assemblies | Where-Object { $_.GetName().Name -eq 'Microsoft.IdentityModel.Tokens' }
             'cxpa-im=' + $im.GetName().Version + '|' + $alc.Name

@@ -103,7 +103,7 @@ namespace Cxpa.PowerShell.Cmdlets
                 if (answer.TimedOut)
                 {
                     var run = new Run { RunId = answer.RunId ?? 0, AgentId = agentId, Status = RunStatus.Running };
-                    var ex = new CxpaRunException($"Run {run.RunId} of agent {agentId} did not start its file within {TimeoutSec} s; the run goes on, but the platform does not keep file bytes, so this file cannot be downloaded later.", run.RunId, agentId, run.Status, null);
+                    var ex = new CxpaRunWaitTimeoutException($"Run {run.RunId} of agent {agentId} did not start its file within {TimeoutSec} s; the run goes on, but the platform does not keep file bytes, so this file cannot be downloaded later.", run.RunId, agentId, run.Status);
                     WriteError(new ErrorRecord(ex, "RunWaitTimeout", ErrorCategory.OperationTimeout, run) { ErrorDetails = new ErrorDetails(ex.Message) });
                     return;
                 }

@@ -8,7 +8,8 @@ namespace Cxpa.PowerShell.Loader
 {
     /// <summary>
     /// Windows PowerShell 5.1 (and PowerShell before 7.4): an AppDomain.AssemblyResolve handler that answers only for the
-    /// assemblies Cxpa ships in dependencies/netstandard2.0/, and only when Cxpa's own code asks for them.
+    /// assemblies Cxpa ships in dependencies/netstandard2.0/, and only when Cxpa's own code asks for them; and for Cxpa.Types,
+    /// which sits in the module root beside Cxpa.PowerShell.dll (Cxpa.psm1 loads it first, so this is the fallback).
     /// PowerShell 7.4+ does not use it: Cxpa.psm1 loads the module into Cxpa's own AssemblyLoadContext instead.
     /// </summary>
     public static class DependencyResolver
@@ -52,6 +53,7 @@ namespace Cxpa.PowerShell.Loader
             string? name;
             try { name = new AssemblyName(args.Name).Name; }
             catch (Exception) { return null; }
+            if (string.Equals(name, TypesAssembly, StringComparison.OrdinalIgnoreCase)) return LoadTypes();
             if (name == null || !shipped.Contains(name)) return null;
             // Only Cxpa's requests: the cmdlet assembly, the engine, or one of the dependencies Cxpa itself loaded.
             // Without a requesting assembly the request can come from anyone, so only Cxpa.Engine (ours alone) is answered.
@@ -60,6 +62,18 @@ namespace Cxpa.PowerShell.Loader
                 return null;
             var path = Path.Combine(directory, name + ".dll");
             return File.Exists(path) ? Assembly.LoadFrom(path) : null;
+        }
+
+        private const string TypesAssembly = "Cxpa.Types";
+
+        /// <summary>Cxpa.Types from the module root (the folder of Cxpa.PowerShell.dll); it is Cxpa's alone, whoever asks.</summary>
+        private static Assembly? LoadTypes()
+        {
+            string root;
+            try { root = Path.GetDirectoryName(typeof(DependencyResolver).Assembly.Location) ?? ""; }
+            catch (NotSupportedException) { return null; }
+            var path = Path.Combine(root, TypesAssembly + ".dll");
+            return root.Length > 0 && File.Exists(path) ? Assembly.LoadFrom(path) : null;
         }
 
         private static bool IsCxpa(Assembly assembly, string directory)

@@ -4,58 +4,11 @@ using System.Globalization;
 using System.Text.Json;
 using Cxpa.Engine.Json;
 
-namespace Cxpa
+namespace Cxpa.Engine
 {
-    /// <summary>A platform run, as the run row describes it. Unknown server fields stay in AdditionalProperties.</summary>
-    public sealed class Run
+    /// <summary>Reads run rows into <see cref="Run"/> (the type lives in Cxpa.Types, which has no JSON dependency).</summary>
+    public static class RunReader
     {
-        /// <summary>Platform-side run id.</summary>
-        public long RunId { get; set; }
-        /// <summary>The agent the run belongs to.</summary>
-        public long? AgentId { get; set; }
-        /// <summary>queued, running, waiting, completed, failed or cancelled (other values are kept as sent).</summary>
-        public string? Status { get; set; }
-        /// <summary>The run's input_data.</summary>
-        public object? Input { get; set; }
-        /// <summary>The run's output_data, as a navigable object.</summary>
-        public object? Output { get; set; }
-        /// <summary>The run's outputs count.</summary>
-        public long? Outputs { get; set; }
-        /// <summary>The run's error message, when it failed.</summary>
-        public string? Error { get; set; }
-        /// <summary>The caller-side id given at register or ingest.</summary>
-        public string? ExternalRunId { get; set; }
-        /// <summary>The user the run is attributed to.</summary>
-        public string? CreatedBy { get; set; }
-        /// <summary>Free-form metadata.</summary>
-        public object? Metadata { get; set; }
-        /// <summary>When the run was created.</summary>
-        public DateTimeOffset? CreatedAt { get; set; }
-        /// <summary>When the run started.</summary>
-        public DateTimeOffset? StartedAt { get; set; }
-        /// <summary>When the run reached a terminal state.</summary>
-        public DateTimeOffset? CompletedAt { get; set; }
-        /// <summary>Server fields this version does not know.</summary>
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
-
-        /// <summary>completed, failed or cancelled.</summary>
-        public bool IsTerminal => RunStatus.IsTerminal(Status);
-
-        /// <summary>From start (or creation) to completion, or to now while the run goes on.</summary>
-        public TimeSpan? Duration
-        {
-            get
-            {
-                var start = StartedAt ?? CreatedAt;
-                if (start == null) return null;
-                var end = CompletedAt ?? (IsTerminal ? (DateTimeOffset?)null : DateTimeOffset.UtcNow);
-                return end == null ? (TimeSpan?)null : end.Value - start.Value;
-            }
-        }
-
-        /// <inheritdoc />
-        public override string ToString() => $"Run {RunId} ({Status})";
-
         private static readonly HashSet<string> Known = new HashSet<string>(StringComparer.Ordinal)
         {
             "id", "agent_id", "status", "input_data", "output_data", "outputs", "error", "external_run_id",
@@ -92,29 +45,6 @@ namespace Cxpa
         }
 
         internal static bool IsKnownField(string name) => Known.Contains(name);
-    }
-
-    /// <summary>Run statuses.</summary>
-    public static class RunStatus
-    {
-        /// <summary>The run waits to start.</summary>
-        public const string Queued = "queued";
-        /// <summary>The run executes.</summary>
-        public const string Running = "running";
-        /// <summary>The run waits on a token (an approval).</summary>
-        public const string Waiting = "waiting";
-        /// <summary>Terminal: success.</summary>
-        public const string Completed = "completed";
-        /// <summary>Terminal: failure.</summary>
-        public const string Failed = "failed";
-        /// <summary>Terminal: cancelled.</summary>
-        public const string Cancelled = "cancelled";
-
-        /// <summary>completed, failed or cancelled (case-insensitive).</summary>
-        public static bool IsTerminal(string? status) =>
-            string.Equals(status, Completed, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(status, Failed, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(status, Cancelled, StringComparison.OrdinalIgnoreCase);
     }
 
     internal static class JsonRead
