@@ -5,7 +5,7 @@
 BeforeAll {
     Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
     $script:emu = Start-CxpaTestEmulator
-    Import-Module Cxpa -Force
+    Import-Module Cxpa
     $script:api = @{ BaseUrl = $script:emu.Url; IngestApiKey = (Get-CxpaTestDemo).IngestKey }
     $script:alcType = [System.Runtime.Loader.AssemblyLoadContext]
 }
