@@ -32,7 +32,8 @@ if ([System.IO.Path]::GetFileNameWithoutExtension($dotnet) -ne 'dotnet') { $dotn
 if (-not $Path) {
     $Path = @((Get-ChildItem -Path $PSScriptRoot -Filter '*.Tests.ps1').FullName) + (Join-Path $root 'examples/Runbook.Tests.ps1')
 }
-$Path = @($Path | ForEach-Object { [System.IO.Path]::GetFullPath($_, (Get-Location).ProviderPath) })
+# From bash, 'pwsh -File' passes '-Path a,b' as one string: split it.
+$Path = @($Path -split ',' | Where-Object { $_ } | ForEach-Object { [System.IO.Path]::GetFullPath($_, (Get-Location).ProviderPath) })
 
 if (-not $NoBuild) {
     & $dotnet build (Join-Path $root 'tests/Cxpa.Pester/Cxpa.Pester.csproj') -c $Configuration -nologo -v q -clp:ErrorsOnly

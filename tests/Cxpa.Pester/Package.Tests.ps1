@@ -156,4 +156,25 @@ Describe 'The installed module' {
         @($commands.Name) | Sort-Object | Should -Be ($script:cmdlets | Sort-Object)
         (Get-Help Start-CxpaRun).Synopsis | Should -Not -BeNullOrEmpty
     }
+
+    It 'keeps its 13 cmdlets through Import-Module -Force, Remove-Module and a new import in one session' {
+        $r = Invoke-CxpaTestPwsh -Script @'
+$ErrorActionPreference = 'Stop'
+Import-Module Cxpa
+"first=$((Get-Command -Module Cxpa).Count)"
+Import-Module Cxpa -Force
+"force=$((Get-Command -Module Cxpa).Count)"
+Remove-Module Cxpa
+Import-Module Cxpa
+"again=$((Get-Command -Module Cxpa).Count)"
+Import-Module Cxpa -Force
+"force2=$((Get-Command -Module Cxpa).Count)"
+try { Get-CxpaRun -BaseUrl 'not a url' -IngestApiKey 'k' -AgentId 42 -RunId 1 } catch { "error=$($_.FullyQualifiedErrorId)" }
+'@
+        $r.Errors | Should -BeNullOrEmpty
+        $r.ExitCode | Should -Be 0
+        $r.Output[0..3] | Should -Be @('first=13', 'force=13', 'again=13', 'force2=13')
+        # The cmdlets answer (a bad URL is refused before sending), not "not recognized".
+        $r.Output[4] | Should -Match '^error=.+,Cxpa\.PowerShell\.'
+    }
 }

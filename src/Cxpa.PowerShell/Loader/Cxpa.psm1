@@ -19,4 +19,8 @@ else {
     [Cxpa.PowerShell.Loader.DependencyResolver]::Register("$PSScriptRoot\dependencies\netstandard2.0")
 }
 
-Import-Module -Assembly $cmdletAssembly -DisableNameChecking
+# Import-Module -Assembly does nothing for an assembly PowerShell already has as a module (Import-Module Cxpa -Force in a
+# session that has Cxpa): -PassThru still returns that module, and -ModuleInfo imports its cmdlets
+# into this module's scope either way.
+$binary = Import-Module -Assembly $cmdletAssembly -DisableNameChecking -PassThru
+Import-Module -ModuleInfo $binary -DisableNameChecking
