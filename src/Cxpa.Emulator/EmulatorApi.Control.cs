@@ -68,7 +68,7 @@ internal sealed partial class EmulatorApi
             var errors = new JsonObject();
             var status = OptString(body, "status", errors);
             var error = OptString(body, "error", errors);
-            if (!RunStatuses.IsKnown(status) && errors["status"] is null) errors["status"] = "must be queued, running, waiting, completed, failed or cancelled";
+            if (!RunStatus.IsKnown(status) && errors["status"] is null) errors["status"] = "must be queued, running, waiting, completed, failed or cancelled";
             ThrowIfAny(errors);
             if (!_state.ForceStatus(runId, status!, error)) throw ApiException.NotFound($"Run {runId} not found.");
             _state.TryGetRun(runId, out var run);

@@ -479,7 +479,7 @@ internal sealed partial class EmulatorApi
         RequireEligible(agent);
         var (input, _) = ReadTriggerBody(await ReadBody(ctx), "input", withTimeout: false);
         var run = CreatePlatformRun(agent, "trigger", input, null, _clock.GetUtcNow());
-        return Json(_config.TriggerStatusCode, new JsonObject { ["runId"] = run.Id, ["status"] = RunStatuses.Queued });
+        return Json(_config.TriggerStatusCode, new JsonObject { ["runId"] = run.Id, ["status"] = RunStatus.Queued });
     }
 
     private async Task<IResult> TriggerAndWait(HttpContext ctx, long agentId)
@@ -515,7 +515,7 @@ internal sealed partial class EmulatorApi
         var run = CreatePlatformRun(agent, source, input, createdBy, now);
         var snap = await WaitForTerminal(run, now.AddMilliseconds(WindowMs(agent, timeout)), ctx.RequestAborted);
         if (snap is null) return Json(202, new JsonObject { ["timedOut"] = true, ["runId"] = run.Id });
-        if (snap.Status != RunStatuses.Completed)
+        if (snap.Status != RunStatus.Completed)
         {
             throw new ApiException(502, "internal", $"Run {run.Id} {snap.Status}" + (snap.Error is null ? "." : $": {snap.Error}"),
                 new JsonObject { ["runId"] = run.Id, ["status"] = snap.Status });
@@ -561,7 +561,7 @@ internal sealed partial class EmulatorApi
             await Task.Delay(50, CancellationToken.None);
             run.Mutate(m =>
             {
-                m.SetStatus(RunStatuses.Failed);
+                m.SetStatus(RunStatus.Failed);
                 m.SetError($"The runtime's stream was interrupted after {written} bytes.");
                 return 0;
             });
@@ -611,7 +611,7 @@ internal sealed partial class EmulatorApi
         var now = _clock.GetUtcNow();
         var run = _state.GetOrCreateByExternalId(agent.Id, ext!, () =>
             _state.Create(agent.Id, "register", now, input ?? new JsonObject(), metadata ?? new JsonObject(), ext, createdBy, r =>
-                r.Mutate(m => { m.SetStatus(RunStatuses.Running); return 0; })), out _);
+                r.Mutate(m => { m.SetStatus(RunStatus.Running); return 0; })), out _);
         var token = Tokens.MintCredentialsToken(_config, run.Id, agent.Id, now);
         run.CredentialsToken = token;
         return Json(200, new JsonObject
@@ -622,7 +622,7 @@ internal sealed partial class EmulatorApi
         });
     }
 
-    private static readonly string[] IngestStatuses = { RunStatuses.Running, RunStatuses.Completed, RunStatuses.Failed, RunStatuses.Cancelled };
+    private static readonly string[] IngestStatuses = { RunStatus.Running, RunStatus.Completed, RunStatus.Failed, RunStatus.Cancelled };
 
     private async Task<IResult> Ingest(HttpContext ctx, long agentId)
     {
@@ -765,13 +765,13 @@ internal sealed partial class EmulatorApi
             switch (type)
             {
                 case "started":
-                    m.SetStatus(RunStatuses.Running);
+                    m.SetStatus(RunStatus.Running);
                     break;
                 case "waiting":
                     if (hasOutput) m.SetOutput(output);
                     if (outputs is not null) m.SetOutputs(outputs);
                     m.Metadata["waiting"] = new JsonObject { ["tokenId"] = tokenId, ["description"] = description };
-                    m.SetStatus(RunStatuses.Waiting);
+                    m.SetStatus(RunStatus.Waiting);
                     break;
                 default: // output
                     if (hasOutput) m.SetOutput(output);
@@ -780,12 +780,12 @@ internal sealed partial class EmulatorApi
                     {
                         m.SetError(message ?? "Run failed");
                         if (errorObject is not null) m.Metadata["error"] = errorObject;
-                        m.SetStatus(RunStatuses.Failed);
+                        m.SetStatus(RunStatus.Failed);
                     }
                     else
                     {
                         m.Metadata.Remove("waiting");
-                        m.SetStatus(complete ? RunStatuses.Completed : RunStatuses.Running);
+                        m.SetStatus(complete ? RunStatus.Completed : RunStatus.Running);
                     }
                     break;
             }

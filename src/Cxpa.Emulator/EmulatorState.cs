@@ -5,29 +5,13 @@ using System.Text.Json.Nodes;
 
 namespace Cxpa.Emulator;
 
-/// <summary>The run statuses of the platform.</summary>
-public static class RunStatuses
-{
-    public const string Queued = "queued";
-    public const string Running = "running";
-    public const string Waiting = "waiting";
-    public const string Completed = "completed";
-    public const string Failed = "failed";
-    public const string Cancelled = "cancelled";
-
-    /// <summary>completed, failed or cancelled.</summary>
-    public static bool IsTerminal(string? status) => status is Completed or Failed or Cancelled;
-    /// <summary>One of the six statuses.</summary>
-    public static bool IsKnown(string? status) => status is Queued or Running or Waiting or Completed or Failed or Cancelled;
-}
-
 /// <summary>A run's state at one instant of the emulator clock (its JSON nodes are private copies).</summary>
 public sealed record EmulatorRunSnapshot(
     long Id, long AgentId, string Status, JsonNode? InputData, JsonNode? OutputData, long? Outputs, string? Error,
     string? ExternalRunId, string? CreatedBy, JsonObject Metadata,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt)
 {
-    public bool IsTerminal => RunStatuses.IsTerminal(Status);
+    public bool IsTerminal => RunStatus.IsTerminal(Status);
 
     /// <summary>The pinned run row (snake_case).</summary>
     public JsonObject ToRow() => new()
@@ -64,13 +48,13 @@ public sealed class EmulatorRun
     // Simulated plan.
     private bool _simulated;
     private DateTimeOffset _startAt, _endAt;
-    private string _plannedOutcome = RunStatuses.Completed;
+    private string _plannedOutcome = RunStatus.Completed;
     private JsonNode? _plannedOutput;
     private long? _plannedOutputs;
     private string? _plannedError;
 
     // Explicit state.
-    private string _status = RunStatuses.Queued;
+    private string _status = RunStatus.Queued;
     private DateTimeOffset? _startedAt, _completedAt;
     private JsonNode? _output;
     private long? _outputs;
@@ -103,7 +87,7 @@ public sealed class EmulatorRun
     public EmulatorRunSnapshot Snapshot() => SnapshotAt(_clock.GetUtcNow());
     /// <summary>The current status.</summary>
     public string Status => Snapshot().Status;
-    public bool IsTerminal => RunStatuses.IsTerminal(Status);
+    public bool IsTerminal => RunStatus.IsTerminal(Status);
     /// <summary>The run row now.</summary>
     public JsonObject ToRow() => Snapshot().ToRow();
 
@@ -114,13 +98,13 @@ public sealed class EmulatorRun
             if (_simulated)
             {
                 string status; DateTimeOffset? started = null, completed = null; JsonNode? output = null; long? outputs = null; string? error = null;
-                if (now < _startAt) status = RunStatuses.Queued;
-                else if (now < _endAt) { status = RunStatuses.Running; started = _startAt; }
+                if (now < _startAt) status = RunStatus.Queued;
+                else if (now < _endAt) { status = RunStatus.Running; started = _startAt; }
                 else
                 {
                     status = _plannedOutcome; started = _startAt; completed = _endAt;
-                    if (status == RunStatuses.Completed) { output = _plannedOutput; outputs = _plannedOutputs; }
-                    else if (status == RunStatuses.Failed) error = _plannedError;
+                    if (status == RunStatus.Completed) { output = _plannedOutput; outputs = _plannedOutputs; }
+                    else if (status == RunStatus.Failed) error = _plannedError;
                 }
                 return new(Id, AgentId, status, _input?.DeepClone(), output?.DeepClone(), outputs, error, ExternalRunId, _createdBy,
                     (JsonObject)_metadata.DeepClone(), CreatedAt, started, completed);
@@ -177,7 +161,7 @@ public sealed class EmulatorRun
         public MutableRun(EmulatorRun r, DateTimeOffset now) { _r = r; Now = now; }
         public DateTimeOffset Now { get; }
         public string Status => _r._status;
-        public bool IsTerminal => RunStatuses.IsTerminal(_r._status);
+        public bool IsTerminal => RunStatus.IsTerminal(_r._status);
         public JsonObject Metadata => _r._metadata;
         public void SetInput(JsonNode? input) => _r._input = input;
         public void SetOutput(JsonNode? output) => _r._output = output;
@@ -186,8 +170,8 @@ public sealed class EmulatorRun
         public void SetStatus(string status)
         {
             _r._status = status;
-            if (status != RunStatuses.Queued && _r._startedAt is null) _r._startedAt = Now;
-            if (RunStatuses.IsTerminal(status)) _r._completedAt ??= Now;
+            if (status != RunStatus.Queued && _r._startedAt is null) _r._startedAt = Now;
+            if (RunStatus.IsTerminal(status)) _r._completedAt ??= Now;
             else _r._completedAt = null;
         }
     }
@@ -225,11 +209,11 @@ public sealed class EmulatorState
     /// <summary>Sets a run's status from now on (it stops simulating). A terminal "failed" takes the error message. False for an unknown run or status.</summary>
     public bool ForceStatus(long runId, string status, string? error = null)
     {
-        if (!RunStatuses.IsKnown(status) || !_runs.TryGetValue(runId, out var run)) return false;
+        if (!RunStatus.IsKnown(status) || !_runs.TryGetValue(runId, out var run)) return false;
         run.Mutate(m =>
         {
             m.SetStatus(status);
-            if (status == RunStatuses.Failed) m.SetError(error ?? "Run failed");
+            if (status == RunStatus.Failed) m.SetError(error ?? "Run failed");
             else if (error is not null) m.SetError(error);
             return true;
         });

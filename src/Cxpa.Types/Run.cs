@@ -78,5 +78,9 @@ namespace Cxpa
             string.Equals(status, Completed, StringComparison.OrdinalIgnoreCase)
             || string.Equals(status, Failed, StringComparison.OrdinalIgnoreCase)
             || string.Equals(status, Cancelled, StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>One of the six statuses, spelled as the platform sends them (lower case).</summary>
+        public static bool IsKnown(string? status) =>
+            status == Queued || status == Running || status == Waiting || status == Completed || status == Failed || status == Cancelled;
     }
 }
