@@ -82,13 +82,13 @@ public sealed class PerformanceGuardTests : IAsyncLifetime
     }
 
     [Fact]
-    public void GetCxpaRun_PerCall_IsWithin5xOfRawGets()
+    public async Task GetCxpaRun_PerCall_IsWithin5xOfRawGets()
     {
         const int n = 100;
         using var trigger = new StringContent("{\"input\":{}}", Encoding.UTF8, "application/json");
-        using var resp = _raw.PostAsync($"api/agents/{GetAgent}/runs/trigger", trigger).GetAwaiter().GetResult();
+        using var resp = await _raw.PostAsync($"api/agents/{GetAgent}/runs/trigger", trigger);
         resp.EnsureSuccessStatusCode();
-        var runId = System.Text.Json.JsonDocument.Parse(resp.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("runId").GetInt64();
+        var runId = System.Text.Json.JsonDocument.Parse(await resp.Content.ReadAsStringAsync()).RootElement.GetProperty("runId").GetInt64();
         Run("$objs = @(foreach ($i in 1..$n) { [pscustomobject]@{ AgentId = $agent; RunId = $runId } })", ("n", n), ("agent", GetAgent), ("runId", runId));
 
         var (b, m) = Alternate(5,

@@ -112,7 +112,7 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
-    public void Wait_202_then_polling_reaches_the_terminal_run()
+    public async Task Wait_202_then_polling_reaches_the_terminal_run()
     {
         // A run that outlives a short server window but ends soon after: 202, then polling GETs find it completed.
         var agent = _emu.Server.Config.FindAgent(42)!;
@@ -122,7 +122,7 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
         // Finish it quickly by forcing its status once the cmdlet is polling.
         var task = Task.Run(async () => { await Task.Delay(1500); _emu.Server.State.ForceStatus(id, "completed"); });
         var w = _emu.Run($"Wait-CxpaRun -AgentId 47 -RunId {id} -TimeoutSec 30");
-        task.Wait();
+        await task;
         NoErrors(w);
         Assert.Equal("completed", w.Single().Properties["Status"].Value);
         Assert.NotNull(agent);

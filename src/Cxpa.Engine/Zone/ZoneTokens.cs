@@ -187,7 +187,7 @@ namespace Cxpa.Engine.Zone
         }
 
         /// <summary>
-        /// Verifies a generic HS256 JWT with the same strictness as <see cref="Validate"/> on structure, header, alg and
+        /// Verifies a generic HS256 JWT with the same strictness as <c>Validate</c> on structure, header, alg and
         /// signature; <c>exp</c> is required (numeric) and checked, as is a numeric <c>nbf</c>, with a 5 s tolerance. The
         /// audience and the custom claims are not looked at. Returns every claim as plain BCL values, or null when anything
         /// fails. Never throws for any token string; throws ArgumentException for a short secret.
