@@ -207,7 +207,7 @@ namespace Cxpa.Engine
             if (root.TryGetProperty("credentialsToken", out var tok) && tok.ValueKind == JsonValueKind.String && tok.GetString() is { Length: > 0 } s)
                 r.CredentialsToken = Secret.FromString(s);
             if (root.TryGetProperty("expiresInSeconds", out var exp)) r.ExpiresInSeconds = JsonRead.Int32(exp);
-            if (r.ExpiresInSeconds != null) r.ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(r.ExpiresInSeconds.Value);
+            if (r.ExpiresInSeconds != null) r.ExpiresAt = Options.TimeProvider.GetUtcNow().AddSeconds(r.ExpiresInSeconds.Value);
             return r;
         }
 
@@ -312,10 +312,9 @@ namespace Cxpa.Engine
         private async Task<T> WithDeadline<T>(CxpaRequest req, CancellationToken ct, Func<CancellationToken, Task<T>> op)
         {
             if (Options.Deadline == null) return await op(ct).ConfigureAwait(false);
-            var left = Options.Deadline.Value - DateTimeOffset.UtcNow;
+            var left = Options.Deadline.Value - Options.TimeProvider.GetUtcNow();
             if (left <= TimeSpan.Zero) throw DeadlineError(req, null);
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            cts.CancelAfter(left);
+            using var cts = Clock.CancelAfter(Options.TimeProvider, ct, left);
             try { return await op(cts.Token).ConfigureAwait(false); }
             catch (OperationCanceledException ex) when (!ct.IsCancellationRequested) { throw DeadlineError(req, ex); }
         }

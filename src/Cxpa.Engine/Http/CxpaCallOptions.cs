@@ -1,4 +1,5 @@
 using System;
+using System.Net.Http;
 using Cxpa.Engine.Json;
 
 namespace Cxpa.Engine
@@ -20,6 +21,13 @@ namespace Cxpa.Engine
         public DateTimeOffset? Deadline { get; set; }
         /// <summary>Where the engine tells what it does.</summary>
         public ICxpaLog Log { get; set; } = NullLog.Instance;
+        /// <summary>
+        /// The transport: null for the process-wide pooled handler (no redirects, no cookies, no decompression). Tests and
+        /// hosts with their own HTTP stack pass a handler; the client never disposes it.
+        /// </summary>
+        public HttpMessageHandler? Handler { get; set; }
+        /// <summary>The clock of retry delays, Retry-After, timeouts, deadlines and the wait schedule. Default: the system clock.</summary>
+        public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
         /// <summary>What JSON objects become.</summary>
         public IJsonObjectFactory ObjectFactory { get; set; } = DictionaryObjectFactory.Instance;
     }

@@ -51,6 +51,12 @@ namespace Cxpa.Engine.Http
         private static readonly ResiliencePropertyKey<CxpaCallOptions> OptionsKey = new ResiliencePropertyKey<CxpaCallOptions>("cxpa.options");
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, TimeSpan), ResiliencePipeline<HttpResponseMessage>> Pipelines
             = new System.Collections.Concurrent.ConcurrentDictionary<(int, TimeSpan), ResiliencePipeline<HttpResponseMessage>>();
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpMessageHandler, HttpClient> HandlerClients
+            = new System.Runtime.CompilerServices.ConditionalWeakTable<HttpMessageHandler, HttpClient>();
+
+        /// <summary>The shared pooled client, or one over the options' own handler (kept as long as the handler lives).</summary>
+        private static HttpClient ClientFor(CxpaCallOptions o)
+            => o.Handler == null ? Client : HandlerClients.GetValue(o.Handler, h => new HttpClient(h, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan });
 
         private static HttpClient CreateClient()
         {
@@ -80,7 +86,16 @@ namespace Cxpa.Engine.Http
         private static ResiliencePipeline<HttpResponseMessage> Pipeline(CxpaCallOptions o)
         {
             if (o.MaximumRetryCount <= 0) return ResiliencePipeline<HttpResponseMessage>.Empty;
-            return Pipelines.GetOrAdd((o.MaximumRetryCount, o.RetryInterval), key => new ResiliencePipelineBuilder<HttpResponseMessage>()
+            // Pipelines on the system clock are shared; one on another clock (a test's) is built for the call.
+            return ReferenceEquals(o.TimeProvider, TimeProvider.System)
+                ? Pipelines.GetOrAdd((o.MaximumRetryCount, o.RetryInterval), key => BuildPipeline(key.Item1, key.Item2, TimeProvider.System))
+                : BuildPipeline(o.MaximumRetryCount, o.RetryInterval, o.TimeProvider);
+        }
+
+        private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(int maxRetries, TimeSpan interval, TimeProvider time)
+        {
+            var key = (maxRetries, interval);
+            return new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
                 .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
                 {
                     MaxRetryAttempts = key.Item1,
@@ -101,7 +116,7 @@ namespace Cxpa.Engine.Http
                         args.Outcome.Result?.Dispose();
                         return default;
                     },
-                }).Build());
+                }).Build();
         }
 
         private static string Describe(Exception? ex) => ex switch
@@ -124,11 +139,11 @@ namespace Cxpa.Engine.Http
                     ? code is 408 or 429 or 502 or 503 or 504
                     : code == 429;
                 if (!retryable) return false;
-                var ra = RetryAfterRaw(resp);
+                var ra = RetryAfterRaw(resp, opts.TimeProvider);
                 if (ra != null)
                 {
                     if (ra > opts.MaximumRetryAfter) return false;
-                    if (opts.Deadline is { } d && DateTimeOffset.UtcNow + ra.Value > d) return false;
+                    if (opts.Deadline is { } d && opts.TimeProvider.GetUtcNow() + ra.Value > d) return false;
                 }
                 return true;
             }
@@ -147,21 +162,21 @@ namespace Cxpa.Engine.Http
             return false;
         }
 
-        private static TimeSpan? RetryAfterRaw(HttpResponseMessage resp)
+        private static TimeSpan? RetryAfterRaw(HttpResponseMessage resp, TimeProvider time)
         {
             var ra = resp.Headers.RetryAfter;
             if (ra == null) return null;
             if (ra.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
             if (ra.Date is { } date)
             {
-                var d = date - DateTimeOffset.UtcNow;
+                var d = date - time.GetUtcNow();
                 return d < TimeSpan.Zero ? TimeSpan.Zero : d;
             }
             return null;
         }
 
         private static TimeSpan? RetryAfterOf(Outcome<HttpResponseMessage> outcome, ResilienceContext ctx)
-            => outcome.Result != null ? RetryAfterRaw(outcome.Result) : null;
+            => outcome.Result != null ? RetryAfterRaw(outcome.Result, ctx.Properties.GetValue(OptionsKey, null!)?.TimeProvider ?? TimeProvider.System) : null;
 
         /// <summary>Sends a request with retries; returns a 2xx response or throws a Cxpa exception.</summary>
         public static async Task<HttpResponseMessage> SendAsync(CxpaEndpoint endpoint, CxpaCallOptions opts, CxpaRequest req, CancellationToken ct)
@@ -215,14 +230,13 @@ namespace Cxpa.Engine.Http
             }
 
             var headerTime = opts.RequestTimeout + (req.ExtraHeaderTime ?? TimeSpan.Zero);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(headerTime);
+            using var timeout = Clock.CancelAfter(opts.TimeProvider, ct, headerTime);
             var log = opts.Log.IsVerboseEnabled ? opts.Log : null;
             log?.Verbose($"{req.Method} {uri}" + (body != null ? $" with a {body.Length}-byte JSON body" : ""));
             var sw = log != null ? Stopwatch.StartNew() : null;
             try
             {
-                var resp = await Client.SendAsync(msg, req.StreamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+                var resp = await ClientFor(opts).SendAsync(msg, req.StreamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
                 log?.Verbose($"{req.Method} {req.Path} answered {(int)resp.StatusCode} {resp.ReasonPhrase} in {sw!.ElapsedMilliseconds} ms.");
                 return resp;
             }
@@ -241,8 +255,7 @@ namespace Cxpa.Engine.Http
                 using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
                 var buf = new byte[64 * 1024];
                 int total = 0, n;
-                using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                cts.CancelAfter(opts.ReadTimeout);
+                using var cts = Clock.CancelAfter(opts.TimeProvider, ct, opts.ReadTimeout);
                 while (total < buf.Length && (n = await s.ReadAsync(buf, total, buf.Length - total, cts.Token).ConfigureAwait(false)) > 0) total += n;
                 text = Encoding.UTF8.GetString(buf, 0, total);
             }
@@ -270,7 +283,7 @@ namespace Cxpa.Engine.Http
                 }
                 catch (JsonException) { }
             }
-            var retryAfter = RetryAfterRaw(resp);
+            var retryAfter = RetryAfterRaw(resp, opts.TimeProvider);
             var sb = new StringBuilder();
             sb.Append(req.Method).Append(' ').Append(req.Path).Append(" failed: ").Append(status).Append(' ').Append(resp.ReasonPhrase);
             if (code != null) sb.Append(" (").Append(code).Append(')');
@@ -304,8 +317,7 @@ namespace Cxpa.Engine.Http
                     using var buffered = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
                     return JsonDocument.Parse(buffered, ParseOptions);
                 }
-                using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                cts.CancelAfter(opts.ReadTimeout);
+                using var cts = Clock.CancelAfter(opts.TimeProvider, ct, opts.ReadTimeout);
                 using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
                 return await JsonDocument.ParseAsync(s, ParseOptions, cts.Token).ConfigureAwait(false);
             }

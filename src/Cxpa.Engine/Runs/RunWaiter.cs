@@ -81,7 +81,7 @@ namespace Cxpa.Engine
                 }
                 if (!skipDelay || Rounds > 0)
                 {
-                    await Task.Delay(_interval, ct).ConfigureAwait(false);
+                    await Clock.Delay(_client.Options.TimeProvider, _interval, ct).ConfigureAwait(false);
                     var next = TimeSpan.FromTicks((long)(_interval.Ticks * 1.5));
                     _interval = next > MaximumInterval ? MaximumInterval : next;
                 }
