@@ -7,12 +7,12 @@ Connect-Cxpa -BaseUrl $env:CXPA_API_URL -IngestApiKey $env:CXPA_INGEST_KEY
 Get-CxpaConnection
 
 # 2. Start a run and wait for its output.
-$run = Start-CxpaRun -AgentId 42 -InputObject @{ url = 'https://example.com'; depth = 1 } -Wait -TimeoutSec 60
+$run = Start-CxpaRun -AgentId 42 -InputObject @{ url = 'https://example.com'; depth = 1 } -Wait -WaitTimeoutSeconds 60
 "Run $($run.RunId) is $($run.Status): $($run.Output.summary)"
 
 # 3. Start several runs through the pipeline, then wait for all of them.
 $runs = 1..3 | ForEach-Object { @{ page = $_ } } | Start-CxpaRun -AgentId 42
-$done = $runs | Wait-CxpaRun -TimeoutSec 60
+$done = $runs | Wait-CxpaRun -WaitTimeoutSeconds 60
 "$(@($done | Where-Object Status -eq 'completed').Count) of $($runs.Count) runs completed"
 
 # 4. A run that fails: the run is output, and a RunFailed error names the run id.

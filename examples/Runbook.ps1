@@ -3,16 +3,18 @@
     An Azure Automation-style runbook: runs a CXPA agent, waits for its output and returns a small result object.
 .DESCRIPTION
     Import the Cxpa module into the Automation account (or a Hybrid Worker), then give the runbook the platform URL and
-    the agent's ingest API key. In Azure Automation they would be Automation variables, the key an encrypted one:
-        $env:CXPA_API_URL    = Get-AutomationVariable -Name 'CxpaApiUrl'
-        $env:CXPA_INGEST_KEY = Get-AutomationVariable -Name 'CxpaIngestKey'
-    Here they are read from the environment (the Playground sets them for the embedded emulator).
+    the agent's ingest API key. In Azure Automation the URL is an Automation variable and the key a credential asset
+    whose password is the key (the user name is ignored):
+        $env:CXPA_API_URL = Get-AutomationVariable -Name 'CxpaApiUrl'
+        Get-AutomationPSCredential -Name 'CxpaIngestKey'
+    The runbook uses the credential asset when Get-AutomationPSCredential exists; elsewhere (the Playground, the tests)
+    it builds the same PSCredential from $env:CXPA_INGEST_KEY. With SecretManagement: Get-Secret -Name CxpaIngestKey.
 
     A run that ends as failed is output by Start-CxpaRun together with a non-terminating RunFailed error; with
     $ErrorActionPreference = 'Stop' that error throws, so the catch block below sees it. The runbook then outputs a result
     with Status 'failed' and throws, which marks the Automation job as Failed.
 .EXAMPLE
-    .\Runbook.ps1 -AgentId 42 -InputObject @{ url = 'https://example.com' } -TimeoutSec 60
+    .\Runbook.ps1 -AgentId 42 -InputObject @{ url = 'https://example.com' } -WaitTimeoutSeconds 60
 #>
 [CmdletBinding()]
 param(
@@ -22,21 +24,29 @@ param(
     # The run's input ($Input is reserved in PowerShell, hence InputObject).
     [hashtable] $InputObject = @{ url = 'https://example.com'; depth = 1 },
 
+    # The wait budget for the run, in seconds (not a connection timeout). -TimeoutSec, its earlier name, still works.
+    [Alias('TimeoutSec')]
     [ValidateRange(1, 300)]
-    [int] $TimeoutSec = 120
+    [int] $WaitTimeoutSeconds = 120
 )
 
 $ErrorActionPreference = 'Stop'
 
-# The settings, as Automation variables would supply them.
+# The settings: the URL as an Automation variable would supply it, the key from a credential (its password is the key).
 if (-not $env:CXPA_API_URL) { throw 'Set $env:CXPA_API_URL (Automation variable CxpaApiUrl) to the platform URL.' }
-if (-not $env:CXPA_INGEST_KEY) { throw 'Set $env:CXPA_INGEST_KEY (encrypted Automation variable CxpaIngestKey) to the agent''s ingest API key.' }
-Connect-Cxpa -BaseUrl $env:CXPA_API_URL -IngestApiKey $env:CXPA_INGEST_KEY
+$credential = if (Get-Command -Name Get-AutomationPSCredential -ErrorAction Ignore) {
+    Get-AutomationPSCredential -Name 'CxpaIngestKey'
+}
+elseif ($env:CXPA_INGEST_KEY) {
+    [pscredential]::new('cxpa', (ConvertTo-SecureString -String $env:CXPA_INGEST_KEY -AsPlainText -Force))
+}
+else { throw 'Create the Automation credential CxpaIngestKey (its password the agent''s ingest API key), or set $env:CXPA_INGEST_KEY.' }
+Connect-Cxpa -BaseUrl $env:CXPA_API_URL -Credential $credential
 
 $started = [DateTimeOffset]::UtcNow
 try {
     # Start the run and wait for it: trigger-and-wait, then polling if the platform's wait window elapses.
-    $run = Start-CxpaRun -AgentId $AgentId -InputObject $InputObject -Wait -TimeoutSec $TimeoutSec
+    $run = Start-CxpaRun -AgentId $AgentId -InputObject $InputObject -Wait -WaitTimeoutSeconds $WaitTimeoutSeconds
 
     [pscustomobject]@{
         AgentId   = $AgentId

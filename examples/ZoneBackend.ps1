@@ -25,7 +25,7 @@ function Invoke-ZoneRequest {
 
     # 2. Call the platform as the user, with the same token (it stays on the server: never send it to the browser).
     $token = @($Headers.GetEnumerator() | Where-Object { $_.Key -eq 'x-zone-token' })[0].Value
-    $run = Start-CxpaRun -ZoneToken $token -InputObject $Body -Wait -TimeoutSec 60 -ErrorAction SilentlyContinue -ErrorVariable runErrors
+    $run = Start-CxpaRun -ZoneToken $token -InputObject $Body -Wait -WaitTimeoutSeconds 60 -ErrorAction SilentlyContinue -ErrorVariable runErrors
     if ($runErrors.Count -gt 0) {
         # A failed run, a timeout, or a platform error: the SDK's convention is to answer { error } rather than throw.
         return [pscustomobject]@{ StatusCode = 502; Error = $runErrors[0].ErrorDetails.Message; RunId = $(if ($run) { $run.RunId }) }

@@ -1,6 +1,7 @@
 # Every ```powershell block of docs/*.md runs in the real pwsh against a fresh emulator, so the documentation cannot rot.
 # Each block gets its own emulator process with runs 1000 and 1001 of agent 42 already there (two triggers with the demo
-# key), $env:CXPA_API_URL, CXPA_INGEST_KEY, ZONE_JWT_SECRET and AUDIENCE_ID pointing at it, and a new temporary folder
+# key), $env:CXPA_API_URL, CXPA_INGEST_KEY, ZONE_JWT_SECRET and AUDIENCE_ID pointing at it, CXPA_AGENT_API_KEY set to
+# the agent API key of agent 48 (from the emulator's demo data, for the runtime examples), and a new temporary folder
 # as location. A block right after a line starting with "<!-- example: not run" is skipped (it needs something a test
 # run cannot have, e.g. a server on a fixed port); the marker says why.
 #
@@ -43,7 +44,7 @@ BeforeAll {
     Import-Module Cxpa
     $script:demo = Get-CxpaTestDemo
     $script:savedEnvironment = @{}
-    foreach ($name in 'CXPA_API_URL', 'CXPA_INGEST_KEY', 'ZONE_JWT_SECRET', 'AUDIENCE_ID') {
+    foreach ($name in 'CXPA_API_URL', 'CXPA_INGEST_KEY', 'ZONE_JWT_SECRET', 'AUDIENCE_ID', 'CXPA_AGENT_API_KEY') {
         $script:savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
     }
 }
@@ -75,6 +76,8 @@ Describe 'docs/<File>' -ForEach @($blocks | Group-Object { $_.File } | ForEach-O
         [Environment]::SetEnvironmentVariable('CXPA_INGEST_KEY', $script:demo.IngestKey)
         [Environment]::SetEnvironmentVariable('ZONE_JWT_SECRET', $script:demo.ZoneSecret)
         [Environment]::SetEnvironmentVariable('AUDIENCE_ID', $script:demo.Audience)
+        $agent48 = (Invoke-CxpaTestEmulatorApi -Emulator $script:emu -Path '_emulator/demo').agents | Where-Object id -eq 48
+        [Environment]::SetEnvironmentVariable('CXPA_AGENT_API_KEY', $agent48.agentApiKey)
         $script:folder = New-CxpaTestFolder
     }
 

@@ -16,6 +16,8 @@ namespace Cxpa.PowerShell.Cmdlets
         private const string IngestSet = "IngestApiKey";
         private const string ZoneSet = "ZoneToken";
         private const string RuntimeSet = "AgentApiKey";
+        private const string IngestCredentialSet = "IngestCredential";
+        private const string RuntimeCredentialSet = "AgentCredential";
 
         #region Parameters
 
@@ -30,6 +32,11 @@ namespace Cxpa.PowerShell.Cmdlets
         [ValidateNotNull]
         public SecureString? IngestApiKey { get; set; }
 
+        /// <summary>A PSCredential whose password is the agent's ingest API key (an automation credential asset, Get-Secret); the user name is ignored.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = IngestCredentialSet)]
+        [ValidateNotNull]
+        public PSCredential? Credential { get; set; }
+
         /// <summary>A zone token (the per-request JWT a zone app receives): for the zone endpoints, on behalf of its user.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ZoneSet)]
         [SecretTransformation]
@@ -42,13 +49,20 @@ namespace Cxpa.PowerShell.Cmdlets
         [ValidateNotNull]
         public SecureString? AgentApiKey { get; set; }
 
+        /// <summary>A PSCredential whose password is the runtime's agent API key; the user name is ignored. Takes -RunId and -CredentialsToken as -AgentApiKey does.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = RuntimeCredentialSet)]
+        [ValidateNotNull]
+        public PSCredential? AgentCredential { get; set; }
+
         /// <summary>The run a runtime reports on.</summary>
         [Parameter(Mandatory = true, ParameterSetName = RuntimeSet)]
+        [Parameter(Mandatory = true, ParameterSetName = RuntimeCredentialSet)]
         [ValidateRange(1, long.MaxValue)]
         public long RunId { get; set; }
 
         /// <summary>The run's credentials token, for resolving credentials.</summary>
         [Parameter(ParameterSetName = RuntimeSet)]
+        [Parameter(ParameterSetName = RuntimeCredentialSet)]
         [SecretTransformation]
         public SecureString? CredentialsToken { get; set; }
 
@@ -70,6 +84,8 @@ namespace Cxpa.PowerShell.Cmdlets
             var url = BaseUrl ?? CxpaApiCmdlet.EnvUrl();
             if (url == null)
                 Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+            var ingestKey = ParameterSetName == IngestCredentialSet ? PasswordOf(Credential!, "Credential", "the agent's ingest API key") : IngestApiKey;
+            var agentKey = ParameterSetName == RuntimeCredentialSet ? PasswordOf(AgentCredential!, "AgentCredential", "the runtime's agent API key") : AgentApiKey;
             CxpaConnection c;
             try
             {
@@ -79,12 +95,13 @@ namespace Cxpa.PowerShell.Cmdlets
                         c = CxpaApiCmdlet.ZoneConnection(url!, ZoneToken!, AllowUnencryptedAuthentication, "Connect-Cxpa");
                         break;
                     case RuntimeSet:
-                        var ep = new CxpaEndpoint(url!, CxpaAuthKind.AgentApiKey, Secret.FromSecureString(AgentApiKey!), AllowUnencryptedAuthentication);
+                    case RuntimeCredentialSet:
+                        var ep = new CxpaEndpoint(url!, CxpaAuthKind.AgentApiKey, Secret.FromSecureString(agentKey!), AllowUnencryptedAuthentication);
                         if (CredentialsToken != null && CredentialsToken.Length > 0) ep.CredentialsToken = Secret.FromSecureString(CredentialsToken);
                         c = new CxpaConnection(ep, "Connect-Cxpa") { RunId = RunId };
                         break;
                     default:
-                        c = new CxpaConnection(new CxpaEndpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(IngestApiKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
+                        c = new CxpaConnection(new CxpaEndpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(ingestKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
                         break;
                 }
             }
@@ -96,6 +113,19 @@ namespace Cxpa.PowerShell.Cmdlets
             ConnectionStore.Set(c);
             WriteVerbose($"Connected to {c.BaseUrl} with {CxpaClient.Describe(c.Endpoint.AuthKind)}.");
             if (PassThru) WriteObject(c);
+        }
+
+        #endregion
+
+        #region Private
+
+        /// <summary>The password of a credential, the key; an empty one is a terminating error (nothing is sent, the user name is ignored).</summary>
+        private SecureString PasswordOf(PSCredential credential, string parameter, string what)
+        {
+            var password = credential.Password;
+            if (password == null || password.Length == 0)
+                Fail("EmptyCredentialPassword", $"The password of -{parameter} is empty: it must be {what}.", ErrorCategory.InvalidArgument);
+            return password!;
         }
 
         #endregion

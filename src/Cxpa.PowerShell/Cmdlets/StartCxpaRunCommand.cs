@@ -37,10 +37,11 @@ namespace Cxpa.PowerShell.Cmdlets
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
-        /// <summary>With -Wait: the most seconds to wait in all; 0 (the default) waits as long as it takes.</summary>
+        /// <summary>With -Wait: the wait budget, the most seconds to wait for the run in all (not a connection timeout); 0 (the default) waits as long as it takes. Alias: TimeoutSec.</summary>
         [Parameter]
+        [Alias("TimeoutSec")]
         [ValidateRange(0, int.MaxValue)]
-        public int TimeoutSec { get; set; }
+        public int WaitTimeoutSeconds { get; set; }
 
         #endregion
 
@@ -51,7 +52,7 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Resolves the connection before any input arrives.</summary>
         protected override void BeginProcessing()
         {
-            if (TimeoutSec > 0 && !Wait) Fail("TimeoutWithoutWait", "-TimeoutSec applies with -Wait only.", ErrorCategory.InvalidArgument);
+            if (WaitTimeoutSeconds > 0 && !Wait) Fail("TimeoutWithoutWait", "-WaitTimeoutSeconds applies with -Wait only.", ErrorCategory.InvalidArgument);
             _connection = ResolveRunConnection(ZoneToken);
         }
 
@@ -66,7 +67,7 @@ namespace Cxpa.PowerShell.Cmdlets
 
             _connection.NoteAgent(agentId);
             var started = DateTimeOffset.UtcNow;
-            var client = CreateClient(_connection, Wait && TimeoutSec > 0 ? TimeoutSec + 5 : 0);
+            var client = CreateClient(_connection, Wait && WaitTimeoutSeconds > 0 ? WaitTimeoutSeconds + 5 : 0);
             try
             {
                 if (!Wait)
@@ -74,7 +75,7 @@ namespace Cxpa.PowerShell.Cmdlets
                     WriteObject(Await(client.TriggerRunAsync(agentId, input, StopToken)));
                     return;
                 }
-                var window = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : CxpaClient.PlatformWaitCeiling;
+                var window = WaitTimeoutSeconds > 0 ? TimeSpan.FromSeconds(WaitTimeoutSeconds) : CxpaClient.PlatformWaitCeiling;
                 var ticker = new ProgressTicker(this, $"Running agent {agentId}");
                 TriggerWaitResult result;
                 try
@@ -91,19 +92,20 @@ namespace Cxpa.PowerShell.Cmdlets
                 }
                 WriteVerbose($"The platform's wait window elapsed; run {result.RunId} goes on. Polling it.");
                 var pending = new Run { RunId = result.RunId, AgentId = agentId, Input = input == null ? null : InputObject, Status = RunStatus.Running };
-                if (TimeoutSec > 0 && DateTimeOffset.UtcNow >= started.AddSeconds(TimeoutSec))
+                if (WaitTimeoutSeconds > 0 && DateTimeOffset.UtcNow >= started.AddSeconds(WaitTimeoutSeconds))
                 {
                     WriteObject(pending);
-                    WriteError(RunOutcome.Timeout(pending, TimeoutSec));
+                    WriteError(RunOutcome.Timeout(pending, WaitTimeoutSeconds));
                     return;
                 }
                 var pollClient = CreateClient(_connection);
-                WaitAndOutput(pollClient, new List<Run> { pending }, TimeoutSec, any: false, startedAt: started);
+                WaitAndOutput(pollClient, new List<Run> { pending }, WaitTimeoutSeconds, any: false, startedAt: started);
             }
             catch (PipelineStoppedException) { throw; }
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
-                WriteCxpaError(ex, InputObject, $"Starting a run of agent {agentId}");
+                // A trigger is never resent blindly: the record's RecommendedAction says how to find out whether it started.
+                WriteError(ErrorMapping.ToErrorRecord(ex, InputObject, $"Starting a run of agent {agentId}", startsRun: true));
             }
         }
 

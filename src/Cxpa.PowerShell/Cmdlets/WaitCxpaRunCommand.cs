@@ -26,10 +26,11 @@ namespace Cxpa.PowerShell.Cmdlets
         [ValidateRange(1, long.MaxValue)]
         public long[] RunId { get; set; } = Array.Empty<long>();
 
-        /// <summary>The most seconds to wait in all; 0 (the default) waits as long as it takes. Runs still going then are output with a RunWaitTimeout error.</summary>
+        /// <summary>The wait budget: the most seconds to wait in all (not a connection timeout); 0 (the default) waits as long as it takes. Runs still going then are output with a RunWaitTimeout error. Alias: TimeoutSec.</summary>
         [Parameter]
+        [Alias("TimeoutSec")]
         [ValidateRange(0, int.MaxValue)]
-        public int TimeoutSec { get; set; }
+        public int WaitTimeoutSeconds { get; set; }
 
         /// <summary>Returns as soon as any run finishes, outputting the runs found finished in that poll round (one or more).</summary>
         [Parameter]
@@ -50,7 +51,7 @@ namespace Cxpa.PowerShell.Cmdlets
         private readonly HashSet<long> _seen = new HashSet<long>();
         private DateTimeOffset _start;
 
-        /// <summary>Resolves the connection; the clock of -TimeoutSec starts here.</summary>
+        /// <summary>Resolves the connection; the clock of -WaitTimeoutSeconds starts here.</summary>
         protected override void BeginProcessing()
         {
             _start = DateTimeOffset.UtcNow;
@@ -69,7 +70,7 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void EndProcessing()
         {
             if (_runs.Count == 0) return;
-            WaitAndOutput(CreateClient(_connection!), _runs, TimeoutSec, Any, _start);
+            WaitAndOutput(CreateClient(_connection!), _runs, WaitTimeoutSeconds, Any, _start);
         }
 
         #endregion

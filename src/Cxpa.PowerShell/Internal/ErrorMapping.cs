@@ -8,7 +8,8 @@ namespace Cxpa.PowerShell.Internal
     /// <summary>Engine exceptions to ErrorRecords: meaningful categories, stable ErrorIds, the server's message in ErrorDetails.</summary>
     internal static class ErrorMapping
     {
-        public static ErrorRecord ToErrorRecord(Exception ex, object? target, string? context)
+        /// <summary>The ErrorRecord of an engine exception. startsRun: the call was a trigger, which must not simply be sent again.</summary>
+        public static ErrorRecord ToErrorRecord(Exception ex, object? target, string? context, bool startsRun = false)
         {
             switch (ex)
             {
@@ -24,7 +25,11 @@ namespace Cxpa.PowerShell.Internal
                 case CxpaTimeoutException t:
                     return WithDetails(new ErrorRecord(t, "Timeout", ErrorCategory.OperationTimeout, target ?? (object?)t.RunId), context, t.Message);
                 case CxpaConnectionException c:
-                    return WithDetails(new ErrorRecord(c, "ConnectionFailed", ErrorCategory.ConnectionError, target ?? (object?)c.RunId), context, c.Message);
+                {
+                    var rec = WithDetails(new ErrorRecord(c, "ConnectionFailed", ErrorCategory.ConnectionError, target ?? (object?)c.RunId), context, c.Message);
+                    rec.ErrorDetails.RecommendedAction = startsRun ? ConnectionFailedTrigger : ConnectionFailedAction;
+                    return rec;
+                }
                 case CxpaDownloadException d:
                     return WithDetails(new ErrorRecord(d, "DownloadIncomplete", ErrorCategory.ReadError, target ?? (object?)d.RunId), context, d.Message);
                 case CxpaConfigurationException cfg:
@@ -65,6 +70,14 @@ namespace Cxpa.PowerShell.Internal
             if (api.Status >= 200 && api.Status < 300) return ("InvalidResponse", ErrorCategory.InvalidResult);
             return ("HttpError", ErrorCategory.InvalidOperation);
         }
+
+        internal const string ConnectionFailedAction =
+            "Check the base URL (Get-CxpaConnection, -BaseUrl or $env:CXPA_API_URL) and that the platform is reachable from here (DNS, network, firewall, proxy); then retry.";
+
+        internal const string ConnectionFailedTrigger =
+            "Check the base URL (Get-CxpaConnection, -BaseUrl or $env:CXPA_API_URL) and that the platform is reachable from here (DNS, network, firewall, proxy). "
+            + "Do not simply start the run again: the trigger may have reached the platform. Check for the run with Get-CxpaRun first; "
+            + "for a start that is safe to repeat, use Register-CxpaRun -ExternalRunId (the same external id returns the same run).";
 
         private static string? Recommend(CxpaApiException api) => api.Status switch
         {
