@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Management.Automation;
 using System.Security;
 using System.Text;
@@ -27,10 +26,14 @@ namespace Cxpa.PowerShell.Cmdlets
         [AllowNull]
         public string? Token { get; set; }
 
-        /// <summary>The incoming request's headers (as a Pode or Azure Functions request hands them over); the token is read from -TokenHeader.</summary>
+        /// <summary>
+        /// The incoming request's headers: a dictionary (Pode, Azure Functions), a NameValueCollection (HttpListenerRequest's
+        /// WebHeaderCollection), HttpHeaders, or a request object with a Headers property; the token is read from -TokenHeader.
+        /// Typed object, with no validation attribute, so that binding never fails with the headers (and the token) in the
+        /// message: the type is checked in ProcessRecord (InvalidHeaders, naming the type only). Mandatory refuses $null.
+        /// </summary>
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = HeadersSet)]
-        [ValidateNotNull]
-        public IDictionary? Headers { get; set; }
+        public object? Headers { get; set; }
 
         /// <summary>The header that carries the token, matched case-insensitively. Default x-zone-token.</summary>
         [Parameter(ParameterSetName = HeadersSet)]
@@ -52,9 +55,13 @@ namespace Cxpa.PowerShell.Cmdlets
         [ValidateRange(0, 3600)]
         public int ClockToleranceSec { get; set; } = 5;
 
-        /// <summary>Outputs a result object (IsValid, Reason, claims) instead of $true/$false.</summary>
+        /// <summary>Outputs a result object (IsValid, Reason, claims, and the token of a valid one) instead of $true/$false.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+
+        /// <summary>With -PassThru: the result's Token is plain text instead of a SecureString.</summary>
+        [Parameter]
+        public SwitchParameter AsPlainText { get; set; }
 
         #endregion
 
@@ -67,6 +74,8 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Checks the secret and audience before any token is looked at.</summary>
         protected override void BeginProcessing()
         {
+            if (AsPlainText && !PassThru)
+                Fail("AsPlainTextWithoutPassThru", "-AsPlainText applies to the token of the -PassThru result: add -PassThru.", ErrorCategory.InvalidArgument);
             (_secret, _audience) = ResolveZoneSecret(Secret, MyInvocation.BoundParameters.ContainsKey(nameof(Secret)), Audience);
             _tolerance = TimeSpan.FromSeconds(ClockToleranceSec);
         }
@@ -74,9 +83,15 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Checks one token.</summary>
         protected override void ProcessRecord()
         {
-            var token = ParameterSetName == HeadersSet ? FromHeaders(Headers!, TokenHeader) : Token;
+            var token = ParameterSetName == HeadersSet ? FromHeaders(Headers, TokenHeader) : Token;
             var r = ZoneTokens.Validate(token, _secret, _audience, _tolerance, withClaims: PassThru.IsPresent);
-            if (PassThru) WriteObject(new ZoneTokenResult(r));
+            if (PassThru)
+            {
+                // The session's token (getSession().token), only for a token that verified.
+                object? kept = null;
+                if (r.IsValid && token != null) kept = AsPlainText ? token : Engine.Secret.FromString(token).ToSecureString();
+                WriteObject(new ZoneTokenResult(r, kept));
+            }
             else
             {
                 if (!r.IsValid) WriteVerbose("Zone token rejected: " + r.Message);
@@ -88,24 +103,12 @@ namespace Cxpa.PowerShell.Cmdlets
 
         #region Private
 
-        private static string? FromHeaders(IDictionary headers, string name)
+        private string? FromHeaders(object? headers, string name)
         {
-            foreach (DictionaryEntry e in headers)
-            {
-                if (!string.Equals(Convert.ToString(e.Key), name, StringComparison.OrdinalIgnoreCase)) continue;
-                var v = e.Value is PSObject p ? p.BaseObject : e.Value;
-                if (v is IEnumerable seq && !(v is string))
-                {
-                    // A header with several values (string[] from some frameworks): the first one, as the middleware reads it.
-                    object? first = null;
-                    foreach (var item in seq) { first = item is PSObject pi ? pi.BaseObject : item; break; }
-                    v = first;
-                }
-                // A token kept as a SecureString (New-CxpaZoneToken's default) is accepted too.
-                if (v is SecureString ss) return Engine.Secret.FromSecureString(ss).Reveal();
-                return v as string ?? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture);
-            }
-            return null;
+            if (!HeaderReader.TryRead(headers, name, out var value, out var typeName))
+                // The type's name only: never the value, which may hold the token.
+                Fail("InvalidHeaders", $"-Headers takes {HeaderReader.Accepted}; it got a {typeName}.", ErrorCategory.InvalidArgument);
+            return value;
         }
 
         #endregion

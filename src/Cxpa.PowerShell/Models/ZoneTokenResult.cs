@@ -5,11 +5,12 @@ using Cxpa.Engine.Zone;
 
 namespace Cxpa
 {
-    /// <summary>The outcome of Test-CxpaZoneToken -PassThru: validity, the reason, and the claims.</summary>
+    /// <summary>The outcome of Test-CxpaZoneToken -PassThru: validity, the reason, the claims and the token.</summary>
     public sealed class ZoneTokenResult
     {
-        internal ZoneTokenResult(ZoneTokenValidationResult r)
+        internal ZoneTokenResult(ZoneTokenValidationResult r, object? token = null)
         {
+            Token = token;
             IsValid = r.IsValid;
             Reason = r.Reason.ToString();
             Message = r.Message;
@@ -54,6 +55,11 @@ namespace Cxpa
         public DateTimeOffset? NotBefore { get; }
         /// <summary>Every claim of the payload.</summary>
         public IDictionary? Claims { get; }
+        /// <summary>
+        /// The token that verified (as getSession() gives it, to call the platform for the user): a SecureString, or a
+        /// string with -AsPlainText. Null for a rejected token. Not shown by the default views.
+        /// </summary>
+        public object? Token { get; }
 
         /// <inheritdoc />
         public override string ToString() => IsValid ? $"Valid (user {UserId}, agent {AgentId})" : $"Invalid: {Reason}";
