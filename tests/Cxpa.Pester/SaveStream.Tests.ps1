@@ -167,6 +167,27 @@ Describe 'Save-CxpaRunOutput -Destination' {
         Test-BytePattern $stream.ToArray() | Should -Be -1
     }
 
+    It 'a stop (Ctrl+C) while the platform has not answered ends the command and leaves the stream open and untouched' {
+        $null = Invoke-CxpaTestEmulatorApi -Emulator $emu -Path '/_emulator/faults' -Method Post -Body @{ spec = 'POST /api/agents/43/runs/trigger-and-download:Delay:1:60000' }
+        $before = Get-CxpaTestRequestCount $emu
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript('param($url, $key, $s) Import-Module Cxpa; Save-CxpaRunOutput -BaseUrl $url -IngestApiKey $key -AgentId 43 -Destination $s -MaximumRetryCount 0').
+                AddArgument($emu.Url).AddArgument($key).AddArgument($stream)
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while ((Get-CxpaTestRequestCount $emu) -le $before -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 50 }
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $stream.CanWrite | Should -BeTrue
+            $stream.Length | Should -Be 0
+        }
+        finally {
+            $ps.Dispose()
+            $null = Invoke-CxpaTestEmulatorApi -Emulator $emu -Path '/_emulator/faults' -Method Delete
+        }
+    }
+
     It 'creates no file: nothing in the current folder, no partial file in the temporary folder' {
         $dir = New-CxpaTestFolder
         $temp = [System.IO.Path]::GetTempPath()
