@@ -40,6 +40,32 @@ public sealed class PowerShellNativeTests : IClassFixture<EmulatorFixture>
         finally { Directory.Delete(dir, true); }
     }
 
+    [Theory]
+    [InlineData("-Path $dir")]
+    [InlineData("-Destination ([System.IO.MemoryStream]::new())")]
+    public void Download_progress_is_completed_before_the_output_is_written(string target)
+    {
+        var dir = Directory.CreateTempSubdirectory("cxpa-progress-order-").FullName;
+        var events = new List<string>();
+        try
+        {
+            // The progress stream and the downstream command see records in the order the cmdlet writes them.
+            var r = _emu.Run("Save-CxpaRunOutput -AgentId 43 " + target + " | ForEach-Object { $events.Add('output') }",
+                vars: new Dictionary<string, object?> { ["dir"] = dir, ["events"] = events },
+                onStart: ps => ps.Streams.Progress.DataAdded += (sender, e) =>
+                {
+                    var record = ((PSDataCollection<ProgressRecord>)sender!)[e.Index];
+                    lock (events) events.Add("progress " + record.RecordType);
+                });
+            Assert.Empty(r.Errors);
+            Assert.Null(r.Thrown);
+            Assert.Contains("progress Processing", events);
+            Assert.Equal(new[] { "progress Completed", "output" }, events.Where(e => e != "progress Processing"));
+            Assert.Equal("output", events[^1]);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void Wait_progress_is_throttled_to_one_record_a_second_and_silenced_by_preference()
     {

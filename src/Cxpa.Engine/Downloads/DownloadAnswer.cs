@@ -73,9 +73,7 @@ namespace Cxpa.Engine
             progress.TotalBytes = ContentLength;
             progress.FileName = Path.GetFileName(target);
             var temp = Path.Combine(dir, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial");
-            // Two pooled buffers: the next read from the network runs while the chunk before it is written to the file.
-            var buffers = new[] { ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize) };
-            long written = 0;
+            long written;
             bool moved = false;
             try
             {
@@ -85,61 +83,11 @@ namespace Cxpa.Engine
                     {
                         try { fs.SetLength(len); fs.SetLength(0); } catch (IOException) { /* best effort: fail early on a full disk */ }
                     }
-                    using var body = await _response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                    using var readCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-
-                    async Task<int> ReadChunkAsync(byte[] into, long before)
-                    {
-                        readCts.CancelAfter(_options.ReadTimeout);
-                        try
-                        {
-#if NET8_0_OR_GREATER
-                            return await body.ReadAsync(into.AsMemory(0, BufferSize), readCts.Token).ConfigureAwait(false);
-#else
-                            return await body.ReadAsync(into, 0, BufferSize, readCts.Token).ConfigureAwait(false);
-#endif
-                        }
-                        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
-                        {
-                            throw new CxpaTimeoutException($"The download of run {RunId} stalled: no data for {_options.ReadTimeout.TotalSeconds:0.#} s after {before} bytes.", RunId, ex);
-                        }
-                        catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
-                        {
-                            throw new CxpaDownloadException(BrokeOff(before) + " (" + ex.Message + ").", RunId, ex);
-                        }
-                    }
-
-                    int current = 0;
-                    Task<int>? pending = ReadChunkAsync(buffers[current], 0);
-                    try
-                    {
-                        while (true)
-                        {
-                            int n = await pending.ConfigureAwait(false);
-                            pending = null;
-                            if (n == 0) break;
-                            var chunk = buffers[current];
-                            current ^= 1;
-                            pending = ReadChunkAsync(buffers[current], written + n);
-                            // A plain write: the file handle is synchronous, where WriteAsync would queue every chunk to the
-                            // thread pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache;
-                            // the fsync below is the one wait for the disk.
-                            fs.Write(chunk, 0, n);
-                            written += n;
-                            progress.Add(n);
-                        }
-                    }
-                    finally
-                    {
-                        // A write failed with a read in flight: end that read before its buffer goes back to the pool.
-                        if (pending != null)
-                        {
-                            try { readCts.Cancel(); } catch (AggregateException) { }
-                            try { await pending.ConfigureAwait(false); } catch (Exception) { }
-                        }
-                    }
-                    if (ContentLength is { } expected && written != expected)
-                        throw new CxpaDownloadException(BrokeOff(written) + ".", RunId);
+                    // A plain write: the file handle is synchronous, where WriteAsync would queue every chunk to the
+                    // thread pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache;
+                    // the fsync below is the one wait for the disk.
+                    written = await CopyBodyAsync((chunk, n) => { fs.Write(chunk, 0, n); return Task.CompletedTask; },
+                        progress, "nothing was saved", ct).ConfigureAwait(false);
                     fs.Flush(true);
                 }
                 var final = target;
@@ -151,8 +99,6 @@ namespace Cxpa.Engine
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffers[0]);
-                ArrayPool<byte>.Shared.Return(buffers[1]);
                 if (!moved)
                 {
                     try { if (File.Exists(temp)) File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
@@ -160,9 +106,106 @@ namespace Cxpa.Engine
             }
         }
 
-        private string BrokeOff(long written) => ContentLength is { } len
-            ? $"The download of run {RunId} broke off after {written} of {len} bytes; nothing was saved, and the platform does not keep the file"
-            : $"The download of run {RunId} broke off after {written} bytes; nothing was saved, and the platform does not keep the file";
+        /// <summary>
+        /// Streams the body into <paramref name="destination"/> as it arrives (no temporary file), checks the byte count
+        /// against Content-Length, flushes the destination and returns the number of bytes written. The caller owns the
+        /// destination: it is never closed or disposed, also not on a failure or cancel, when a partial body may have been written.
+        /// </summary>
+        /// <exception cref="ArgumentNullException">No destination.</exception>
+        /// <exception cref="ArgumentException">The destination cannot be written (read-only, closed or disposed).</exception>
+        /// <exception cref="CxpaDownloadException">The body broke off (fewer bytes than Content-Length, or a cut stream).</exception>
+        public async Task<long> CopyToAsync(Stream destination, DownloadProgress? progress, CancellationToken ct)
+        {
+            if (destination == null) throw new ArgumentNullException(nameof(destination));
+            if (_response == null) throw new InvalidOperationException("The answer has no file: the wait window elapsed (TimedOut).");
+            if (!destination.CanWrite)
+                throw new ArgumentException("The destination stream cannot be written (CanWrite is false): it is read-only, closed or disposed.", nameof(destination));
+            progress ??= new DownloadProgress();
+            progress.TotalBytes = ContentLength;
+            progress.FileName = SuggestedFileName ?? (RunId is { } id ? $"run {id}" : "output");
+            var written = await CopyBodyAsync((chunk, n) => destination.WriteAsync(chunk, 0, n, ct),
+                progress, "the bytes before the break were written to the destination stream", ct).ConfigureAwait(false);
+            await destination.FlushAsync(ct).ConfigureAwait(false);
+            _options.Log.Verbose($"Wrote {written} bytes of run {RunId} to a stream.");
+            return written;
+        }
+
+        /// <summary>
+        /// Reads the body chunk by chunk and hands each chunk to <paramref name="write"/>, with the next read in flight meanwhile;
+        /// each read is bounded by the read timeout. Fails with <see cref="CxpaDownloadException"/> when fewer bytes than
+        /// Content-Length arrive; <paramref name="lost"/> says what became of the bytes that did.
+        /// </summary>
+        private async Task<long> CopyBodyAsync(Func<byte[], int, Task> write, DownloadProgress progress, string lost, CancellationToken ct)
+        {
+            // Two pooled buffers: the next read from the network runs while the chunk before it is written.
+            var buffers = new[] { ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize) };
+            long written = 0;
+            try
+            {
+                using var body = await _response!.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                using var readCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+                async Task<int> ReadChunkAsync(byte[] into, long before)
+                {
+                    readCts.CancelAfter(_options.ReadTimeout);
+                    try
+                    {
+#if NET8_0_OR_GREATER
+                        return await body.ReadAsync(into.AsMemory(0, BufferSize), readCts.Token).ConfigureAwait(false);
+#else
+                        return await body.ReadAsync(into, 0, BufferSize, readCts.Token).ConfigureAwait(false);
+#endif
+                    }
+                    catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+                    {
+                        throw new CxpaTimeoutException($"The download of run {RunId} stalled: no data for {_options.ReadTimeout.TotalSeconds:0.#} s after {before} bytes.", RunId, ex);
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
+                    {
+                        throw new CxpaDownloadException(BrokeOff(before, lost) + " (" + ex.Message + ").", RunId, ex);
+                    }
+                }
+
+                int current = 0;
+                Task<int>? pending = ReadChunkAsync(buffers[current], 0);
+                try
+                {
+                    while (true)
+                    {
+                        int n = await pending.ConfigureAwait(false);
+                        pending = null;
+                        if (n == 0) break;
+                        var chunk = buffers[current];
+                        current ^= 1;
+                        pending = ReadChunkAsync(buffers[current], written + n);
+                        await write(chunk, n).ConfigureAwait(false);
+                        written += n;
+                        progress.Add(n);
+                    }
+                }
+                finally
+                {
+                    // A write failed with a read in flight: end that read before its buffer goes back to the pool.
+                    if (pending != null)
+                    {
+                        try { readCts.Cancel(); } catch (AggregateException) { }
+                        try { await pending.ConfigureAwait(false); } catch (Exception) { }
+                    }
+                }
+                if (ContentLength is { } expected && written != expected)
+                    throw new CxpaDownloadException(BrokeOff(written, lost) + ".", RunId);
+                return written;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffers[0]);
+                ArrayPool<byte>.Shared.Return(buffers[1]);
+            }
+        }
+
+        private string BrokeOff(long written, string lost) => ContentLength is { } len
+            ? $"The download of run {RunId} broke off after {written} of {len} bytes; {lost}, and the platform does not keep the file"
+            : $"The download of run {RunId} broke off after {written} bytes; {lost}, and the platform does not keep the file";
 
         private static void MoveIntoPlace(string temp, string final, bool force)
         {

@@ -8,12 +8,17 @@ using Cxpa.PowerShell.Internal;
 namespace Cxpa.PowerShell.Cmdlets
 {
     /// <summary>
-    /// <para type="synopsis">Starts a run of a file-output agent and streams the file it produces to disk.</para>
+    /// <para type="synopsis">Starts a run of a file-output agent and streams the file it produces to disk or into a stream.</para>
     /// </summary>
-    [Cmdlet(VerbsData.Save, "CxpaRunOutput", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Docs + "Save-CxpaRunOutput.md")]
-    [OutputType(typeof(FileInfo))]
+    [Cmdlet(VerbsData.Save, "CxpaRunOutput", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet,
+        HelpUri = HelpUris.Docs + "Save-CxpaRunOutput.md")]
+    [OutputType(typeof(FileInfo), ParameterSetName = new[] { PathSet })]
+    [OutputType(typeof(SavedRunOutput), ParameterSetName = new[] { StreamSet })]
     public sealed class SaveCxpaRunOutputCommand : CxpaRunCmdlet
     {
+        private const string PathSet = "Path";
+        private const string StreamSet = "Stream";
+
         #region Parameters
 
         /// <summary>The agent (output_kind file_download). In zone mode it defaults to the zone token's agentId claim.</summary>
@@ -28,13 +33,18 @@ namespace Cxpa.PowerShell.Cmdlets
         public object? InputObject { get; set; }
 
         /// <summary>A directory (the file name comes from the platform's Content-Disposition) or a file path. Defaults to the current directory.</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = PathSet)]
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
         /// <summary>Replaces an existing file. Without it an existing file is never touched.</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = PathSet)]
         public SwitchParameter Force { get; set; }
+
+        /// <summary>A writable stream the caller owns: the file's bytes are written into it as they arrive, with no temporary file. It is never closed.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = StreamSet)]
+        [ValidateNotNull]
+        public Stream? Destination { get; set; }
 
         /// <summary>A zone token: downloads through the zone endpoints.</summary>
         [Parameter]
@@ -44,8 +54,9 @@ namespace Cxpa.PowerShell.Cmdlets
 
         /// <summary>The longest the platform may wait for the runtime to start answering, in seconds (capped at 300 by the platform). Default 300.</summary>
         [Parameter]
+        [Alias("TimeoutSec")]
         [ValidateRange(1, 300)]
-        public int TimeoutSec { get; set; } = 300;
+        public int WaitTimeoutSeconds { get; set; } = 300;
 
         #endregion
 
@@ -58,6 +69,12 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Checks the target before anything is sent.</summary>
         protected override void BeginProcessing()
         {
+            if (ParameterSetName == StreamSet)
+            {
+                RequireWritable();
+                _connection = ResolveRunConnection(ZoneToken);
+                return;
+            }
             var target = Path == null
                 ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
                 : GetUnresolvedProviderPathFromPSPath(Path);
@@ -87,9 +104,13 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             var agentId = ResolveAgentId(AgentId, _connection!);
             if (!TryJson(InputObject, "InputObject", anyValue: false, out var input)) return;
+            var toStream = ParameterSetName == StreamSet;
+            if (toStream) RequireWritable();
             var zone = _connection!.Endpoint.AuthKind == CxpaAuthKind.ZoneToken;
             var path = (zone ? $"api/zones/agents/{agentId}/runs" : $"api/agents/{agentId}/runs") + "/trigger-and-download";
-            if (!ShouldProcess($"POST {path} with {InputConverter.Summarize(input)}, saving to {(_fileName != null ? System.IO.Path.Combine(_directory, _fileName) : _directory)}",
+            var into = toStream ? $"writing it into the destination stream ({Destination!.GetType().Name})"
+                : $"saving to {(_fileName != null ? System.IO.Path.Combine(_directory, _fileName) : _directory)}";
+            if (!ShouldProcess($"POST {path} with {InputConverter.Summarize(input)}, {into}",
                 $"Start a run of agent {agentId} and save its file")) return;
             _connection.NoteAgent(agentId);
 
@@ -98,19 +119,18 @@ namespace Cxpa.PowerShell.Cmdlets
             try
             {
                 var started = DateTimeOffset.UtcNow;
-                using var answer = Await(client.TriggerAndDownloadAsync(agentId, input, TimeSpan.FromSeconds(TimeoutSec), StopToken),
+                using var answer = Await(client.TriggerAndDownloadAsync(agentId, input, TimeSpan.FromSeconds(WaitTimeoutSeconds), StopToken),
                     () => ticker.Update($"Waiting for the runtime ({(DateTimeOffset.UtcNow - started).TotalSeconds:0} s)"));
                 if (answer.TimedOut)
                 {
                     var run = new Run { RunId = answer.RunId ?? 0, AgentId = agentId, Status = RunStatus.Running };
-                    var ex = new CxpaRunWaitTimeoutException($"Run {run.RunId} of agent {agentId} did not start its file within {TimeoutSec} s; the run goes on, but the platform does not keep file bytes, so this file cannot be downloaded later.", run.RunId, agentId, run.Status);
+                    var ex = new CxpaRunWaitTimeoutException($"Run {run.RunId} of agent {agentId} did not start its file within -WaitTimeoutSeconds {WaitTimeoutSeconds} s; the run goes on, but the platform does not keep file bytes, so this file cannot be downloaded later.", run.RunId, agentId, run.Status);
                     WriteError(new ErrorRecord(ex, "RunWaitTimeout", ErrorCategory.OperationTimeout, run) { ErrorDetails = new ErrorDetails(ex.Message) });
                     return;
                 }
-                var name = _fileName ?? answer.SuggestedFileName ?? $"run-{answer.RunId?.ToString() ?? "output"}.bin";
                 var progress = new DownloadProgress();
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var saved = Await(answer.SaveAsync(_directory, name, Force, progress, StopToken), () =>
+                void Tick()
                 {
                     var done = progress.BytesWritten;
                     var total = progress.TotalBytes;
@@ -120,13 +140,33 @@ namespace Cxpa.PowerShell.Cmdlets
                             : $"{progress.FileName}: {Bytes(done)} ({Bytes((long)rate)}/s)",
                         total is > 0 ? (int)(done * 100 / total.Value) : -1,
                         total is > 0 && rate > 0 ? (int)((total.Value - done) / rate) : -1);
-                });
+                }
+                if (toStream)
+                {
+                    // The engine writes into the caller's stream; on a failure or Ctrl+C the stream is left open as it is.
+                    var length = Await(answer.CopyToAsync(Destination!, progress, StopToken), Tick);
+                    ticker.Complete();
+                    WriteObject(new SavedRunOutput
+                    {
+                        RunId = answer.RunId,
+                        AgentId = agentId,
+                        FileName = answer.SuggestedFileName,
+                        ContentType = answer.ContentType,
+                        Length = length,
+                        ContentDisposition = answer.ContentDisposition,
+                    });
+                    return;
+                }
+                var name = _fileName ?? answer.SuggestedFileName ?? $"run-{answer.RunId?.ToString() ?? "output"}.bin";
+                var saved = Await(answer.SaveAsync(_directory, name, Force, progress, StopToken), Tick);
                 if (_fileName == null && !string.Equals(System.IO.Path.GetFileName(saved.Path), name, StringComparison.Ordinal))
                     WriteWarning($"'{name}' exists in {_directory}; saved run {saved.RunId}'s file as '{System.IO.Path.GetFileName(saved.Path)}' instead (use -Force to replace).");
                 var info = FileItem(saved.Path);
                 info.Properties.Add(new PSNoteProperty("RunId", saved.RunId));
                 info.Properties.Add(new PSNoteProperty("AgentId", agentId));
                 info.Properties.Add(new PSNoteProperty("ContentType", saved.ContentType));
+                // The progress bar is gone before the file is output, so whatever follows in the pipeline does not run under it.
+                ticker.Complete();
                 WriteObject(info);
             }
             catch (PipelineStoppedException) { throw; }
@@ -137,6 +177,15 @@ namespace Cxpa.PowerShell.Cmdlets
         #endregion
 
         #region Private
+
+        /// <summary>A terminating DestinationNotWritable error, before anything is sent, when -Destination cannot be written.</summary>
+        private void RequireWritable()
+        {
+            if (Destination != null && !Destination.CanWrite)
+                Fail("DestinationNotWritable",
+                    $"The destination stream ({Destination.GetType().Name}) cannot be written: it is read-only, closed or disposed (CanWrite is false). Nothing was sent.",
+                    ErrorCategory.InvalidArgument, Destination);
+        }
 
         /// <summary>
         /// The saved file as the FileSystem provider outputs it (Get-Item), so that its default view is complete: on Linux and
