@@ -320,7 +320,7 @@ namespace Cxpa.Engine
         }
 
         private CxpaTimeoutException DeadlineError(CxpaRequest req, Exception? inner)
-            => new CxpaTimeoutException($"{req.Method} {req.Path} did not finish within the time allowed (-TimeoutSec)." + (req.RunId != null ? $" Run id: {req.RunId}." : ""), req.RunId, inner);
+            => new CxpaTimeoutException($"{req.Method} {req.Path} did not finish within the time allowed for the whole operation." + (req.RunId != null ? $" Run id: {req.RunId}." : ""), req.RunId, inner);
 
         private static CxpaApiException Invalid(CxpaRequest req, string what)
             => new CxpaApiException($"{req.Method} {req.Path}: {what}.", 200, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path);

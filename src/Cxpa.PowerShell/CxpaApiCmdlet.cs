@@ -244,7 +244,7 @@ namespace Cxpa.PowerShell
 
         /// <summary>
         /// Waits on runs in one loop, outputting each as it turns terminal (with RunFailed/RunCancelled errors),
-        /// and on -TimeoutSec outputs the runs still in flight with a RunWaitTimeout error each. -Any stops at the first.
+        /// and when -WaitTimeoutSeconds elapses outputs the runs still in flight with a RunWaitTimeout error each. -Any stops at the first.
         /// </summary>
         internal void WaitAndOutput(CxpaClient client, IList<Run> runs, int timeoutSec, bool any, DateTimeOffset? startedAt = null)
         {

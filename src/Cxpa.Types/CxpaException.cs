@@ -115,7 +115,7 @@ namespace Cxpa
             : base(message, runId, agentId, status, runError) { }
     }
 
-    /// <summary>The run was still in flight when the wait's -TimeoutSec elapsed (ErrorId RunWaitTimeout); it goes on on the platform.</summary>
+    /// <summary>The run was still in flight when the wait's budget elapsed (ErrorId RunWaitTimeout); it goes on on the platform.</summary>
     public sealed class CxpaRunWaitTimeoutException : CxpaRunException
     {
         /// <summary>Creates the error.</summary>

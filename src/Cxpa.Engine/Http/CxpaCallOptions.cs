@@ -17,7 +17,7 @@ namespace Cxpa.Engine
         public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
         /// <summary>How long one read of a body may take. Default 30 s.</summary>
         public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
-        /// <summary>The overall deadline of the operation (-TimeoutSec); null for none.</summary>
+        /// <summary>The overall deadline of the operation (the caller's wait budget); null for none.</summary>
         public DateTimeOffset? Deadline { get; set; }
         /// <summary>Where the engine tells what it does.</summary>
         public ICxpaLog Log { get; set; } = NullLog.Instance;

@@ -22,7 +22,7 @@ namespace Cxpa.PowerShell.Internal
             return null;
         }
 
-        /// <summary>The error for a run still in flight when -TimeoutSec elapsed.</summary>
+        /// <summary>The error for a run still in flight when the wait budget (-WaitTimeoutSeconds) elapsed.</summary>
         public static ErrorRecord Timeout(Run run, int timeoutSec)
         {
             var ex = new CxpaRunWaitTimeoutException($"Run {run.RunId} of agent {run.AgentId} is still {run.Status ?? "pending"} after {timeoutSec} s; it goes on on the platform: read it later with Get-CxpaRun -AgentId {run.AgentId} -RunId {run.RunId}.", run.RunId, run.AgentId, run.Status);
