@@ -83,13 +83,7 @@ namespace Cxpa.Engine
             };
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
             var root = doc.RootElement;
-            var run = new Run { AgentId = agentId, Input = input, Status = RunStatus.Queued, CreatedAt = DateTimeOffset.UtcNow };
-            if (root.ValueKind == JsonValueKind.Object)
-            {
-                if (root.TryGetProperty("runId", out var id)) run.RunId = JsonRead.Int64(id) ?? 0;
-                else if (root.TryGetProperty("id", out id)) run.RunId = JsonRead.Int64(id) ?? 0;
-                if (root.TryGetProperty("status", out var st)) run.Status = JsonRead.String(st) ?? run.Status;
-            }
+            var run = RunReader.FromTriggerAnswer(root, agentId, input, Options.ObjectFactory);
             if (run.RunId <= 0) throw Invalid(req, "the answer has no runId");
             return run;
         }

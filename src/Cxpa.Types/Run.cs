@@ -35,22 +35,34 @@ namespace Cxpa
         public DateTimeOffset? StartedAt { get; set; }
         /// <summary>When the run reached a terminal state.</summary>
         public DateTimeOffset? CompletedAt { get; set; }
-        /// <summary>Server fields this version does not know.</summary>
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        private Dictionary<string, object?>? _additional;
+
+        /// <summary>
+        /// Server fields this version does not know, by their wire names; null when the platform sent none
+        /// (so that ConvertTo-Json shows no empty dictionary).
+        /// </summary>
+        public IDictionary<string, object?>? AdditionalProperties => _additional;
+
+        /// <summary>Keeps a server field this version does not know (see <see cref="AdditionalProperties"/>).</summary>
+        public void SetAdditionalProperty(string name, object? value)
+        {
+            if (name == null) throw new ArgumentNullException(nameof(name));
+            (_additional ??= new Dictionary<string, object?>(StringComparer.Ordinal))[name] = value;
+        }
 
         /// <summary>completed, failed or cancelled.</summary>
         public bool IsTerminal => RunStatus.IsTerminal(Status);
 
-        /// <summary>From start (or creation) to completion, or to now while the run goes on.</summary>
-        public TimeSpan? Duration
+        /// <summary>
+        /// From the platform's timestamps only: StartedAt (or CreatedAt) to CompletedAt; null while either is unknown,
+        /// so a run in flight has no duration (the local clock is never used). A method, not a property, so that
+        /// ConvertTo-Json does not expand a TimeSpan; PowerShell shows it as the (hidden) Duration property.
+        /// </summary>
+        public TimeSpan? GetDuration()
         {
-            get
-            {
-                var start = StartedAt ?? CreatedAt;
-                if (start == null) return null;
-                var end = CompletedAt ?? (IsTerminal ? (DateTimeOffset?)null : DateTimeOffset.UtcNow);
-                return end == null ? (TimeSpan?)null : end.Value - start.Value;
-            }
+            var start = StartedAt ?? CreatedAt;
+            if (start == null || CompletedAt == null) return null;
+            return CompletedAt.Value - start.Value;
         }
 
         /// <inheritdoc />

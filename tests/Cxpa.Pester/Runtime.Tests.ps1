@@ -429,9 +429,9 @@ Describe 'Get-CxpaCredential' {
     }
 
     It 'resolves <ConnectionId> as a <TypeName> with its secret as a SecureString, and its one view shows no secret' -ForEach @(
-        @{ ConnectionId = 'conn_hubspot'; TypeName = 'Cxpa.OAuthCredential'; SecretProperty = 'AccessToken'; Secret = 'demo-hubspot-access-token'; Columns = 'Name\s+Type\s+ExpiresAt\s+Scopes' }
-        @{ ConnectionId = 'conn_openai'; TypeName = 'Cxpa.ApiKeyCredential'; SecretProperty = 'ApiKey'; Secret = 'sk-demo-openai-key'; Columns = 'Name\s+Type\s+HeaderName' }
-        @{ ConnectionId = 'conn_ftp'; TypeName = 'Cxpa.BasicCredential'; SecretProperty = 'Password'; Secret = 'demo-ftp-password'; Columns = 'Name\s+Type\s+UserName' }
+        @{ ConnectionId = 'conn_hubspot'; TypeName = 'Cxpa.OAuthCredential'; SecretProperty = 'AccessToken'; Secret = 'demo-hubspot-access-token'; Columns = 'Name\s+Type\s+ExpiresAt\s+Details' }
+        @{ ConnectionId = 'conn_openai'; TypeName = 'Cxpa.ApiKeyCredential'; SecretProperty = 'ApiKey'; Secret = 'sk-demo-openai-key'; Columns = 'Name\s+Type\s+ExpiresAt\s+Details' }
+        @{ ConnectionId = 'conn_ftp'; TypeName = 'Cxpa.BasicCredential'; SecretProperty = 'Password'; Secret = 'demo-ftp-password'; Columns = 'Name\s+Type\s+ExpiresAt\s+Details' }
     ) {
         $c = $credPayload | Get-CxpaCredential -BaseUrl $url -ConnectionId $ConnectionId
         $c.PSObject.TypeNames[0] | Should -Be $TypeName
@@ -439,7 +439,7 @@ Describe 'Get-CxpaCredential' {
         $c.$SecretProperty | Should -BeOfType [System.Security.SecureString]
         ConvertFrom-CxpaTestSecureString $c.$SecretProperty | Should -Be $Secret
 
-        @((Get-FormatData -TypeName $TypeName).FormatViewDefinition).Count | Should -Be 1
+        @((Get-FormatData -TypeName Cxpa.CxpaCredential).FormatViewDefinition).Count | Should -Be 1
         $view = $c | Out-String
         $view | Should -Match $Columns
         $view | Should -Match "\b$ConnectionId\b"
@@ -464,7 +464,7 @@ Describe 'Get-CxpaCredential' {
         $legacy.Fields.Count | Should -BeGreaterThan 0
         foreach ($v in $legacy.Fields.Values) { $v | Should -BeOfType [System.Security.SecureString] }
         $view = $legacy | Out-String
-        $view | Should -Match 'Name\s+Type\s+Fields'
+        $view | Should -Match 'Name\s+Type\s+ExpiresAt\s+Details'
         $view | Should -Match 'assertion'
         $plainLegacy = $credPayload | Get-CxpaCredential -BaseUrl $url -ConnectionId conn_legacy -AsPlainText
         $plainLegacy.Fields['assertion'] | Should -BeOfType [string]

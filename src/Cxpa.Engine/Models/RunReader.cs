@@ -38,10 +38,39 @@ namespace Cxpa.Engine
                     case "created_at": r.CreatedAt = JsonRead.Date(v); break;
                     case "started_at": r.StartedAt = JsonRead.Date(v); break;
                     case "completed_at": r.CompletedAt = JsonRead.Date(v); break;
-                    default: r.AdditionalProperties[p.Name] = JsonTree.ToValue(v, factory); break;
+                    default: r.SetAdditionalProperty(p.Name, JsonTree.ToValue(v, factory)); break;
                 }
             }
             return r;
+        }
+
+        /// <summary>
+        /// A run built from a trigger answer ({"runId", "status"}, or the zone create's {"runId"}): only what the platform
+        /// said, plus the agent asked for and the input sent, echoed as the platform stores it in input_data
+        /// (serialized as sent, then read back with <paramref name="factory"/>, so it has the shape of a run row's Input).
+        /// Nothing comes from the local clock: CreatedAt, StartedAt and CompletedAt stay null.
+        /// </summary>
+        public static Run FromTriggerAnswer(JsonElement answer, long agentId, object? inputSent, IJsonObjectFactory factory)
+        {
+            var run = new Run { AgentId = agentId, Input = EchoInput(inputSent, factory) };
+            if (answer.ValueKind == JsonValueKind.Object)
+            {
+                if (answer.TryGetProperty("runId", out var id)) run.RunId = JsonRead.Int64(id) ?? 0;
+                else if (answer.TryGetProperty("id", out id)) run.RunId = JsonRead.Int64(id) ?? 0;
+                if (answer.TryGetProperty("status", out var st)) run.Status = JsonRead.String(st);
+            }
+            return run;
+        }
+
+        /// <summary>
+        /// The input of a trigger as the platform echoes it in input_data: the body sends an empty object for no input,
+        /// so null echoes as an empty object. The value goes through JSON, so it is the same navigable object a run row gives.
+        /// </summary>
+        public static object? EchoInput(object? inputSent, IJsonObjectFactory factory)
+        {
+            var bytes = JsonTree.Serialize(inputSent ?? new Dictionary<string, object?>());
+            using var doc = JsonDocument.Parse(bytes, JsonTree.DocumentOptions);
+            return JsonTree.ToValue(doc.RootElement, factory);
         }
 
         internal static bool IsKnownField(string name) => Known.Contains(name);

@@ -91,7 +91,7 @@ namespace Cxpa.PowerShell.Cmdlets
                     return;
                 }
                 WriteVerbose($"The platform's wait window elapsed; run {result.RunId} goes on. Polling it.");
-                var pending = new Run { RunId = result.RunId, AgentId = agentId, Input = input == null ? null : InputObject, Status = RunStatus.Running };
+                var pending = new Run { RunId = result.RunId, AgentId = agentId, Input = RunReader.EchoInput(input, PSObjectFactory.Instance), Status = RunStatus.Running };
                 if (WaitTimeoutSeconds > 0 && DateTimeOffset.UtcNow >= started.AddSeconds(WaitTimeoutSeconds))
                 {
                     WriteObject(pending);
