@@ -9,12 +9,6 @@ namespace Cxpa.Engine
     /// <summary>Reads run rows into <see cref="Run"/> (the type lives in Cxpa.Types, which has no JSON dependency).</summary>
     public static class RunReader
     {
-        private static readonly HashSet<string> Known = new HashSet<string>(StringComparer.Ordinal)
-        {
-            "id", "agent_id", "status", "input_data", "output_data", "outputs", "error", "external_run_id",
-            "created_by", "metadata", "created_at", "started_at", "completed_at",
-        };
-
         /// <summary>Reads a run row.</summary>
         public static Run FromJson(JsonElement e, IJsonObjectFactory factory)
         {
@@ -73,7 +67,6 @@ namespace Cxpa.Engine
             return JsonTree.ToValue(doc.RootElement, factory);
         }
 
-        internal static bool IsKnownField(string name) => Known.Contains(name);
     }
 
     internal static class JsonRead

@@ -25,7 +25,6 @@ namespace Cxpa.PowerShell.Internal
         }
 
         public int ActivityId { get; }
-        public int Updates { get; private set; }
 
         /// <summary>Writes a record if a second has passed since the last one (or force).</summary>
         public void Update(string status, int percent = -1, int secondsRemaining = -1, bool force = false)
@@ -41,7 +40,6 @@ namespace Cxpa.PowerShell.Internal
             };
             _cmdlet.WriteProgress(r);
             _written = true;
-            Updates++;
         }
 
         /// <summary>Ends the activity (only when a record was written).</summary>
