@@ -114,12 +114,11 @@ namespace Cxpa.PowerShell
             WriteError(ErrorMapping.ToErrorRecord(ex, target, context));
         }
 
-        /// <summary>A terminating error with a stable id.</summary>
+        /// <summary>A terminating error with a stable id; its exception is a Cxpa.CxpaConfigurationException, so
+        /// <c>catch [Cxpa.CxpaException]</c> sees every error Cxpa raises.</summary>
         protected void Fail(string errorId, string message, ErrorCategory category, object? target = null, Exception? inner = null)
         {
-            Exception ex = category == ErrorCategory.InvalidArgument
-                ? new ArgumentException(message, inner)
-                : new InvalidOperationException(message, inner);
+            var ex = new CxpaConfigurationException(message, errorId, inner);
             ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target) { ErrorDetails = new ErrorDetails(message) });
         }
 

@@ -99,6 +99,18 @@ Describe 'Typed catches' {
         $caught.Exception | Should -BeOfType ([Cxpa.CxpaConnectionException])
         $caught.FullyQualifiedErrorId | Should -BeLike 'ConnectionFailed,*'
     }
+
+    It 'a mistake refused before sending (<ErrorId>) is a [Cxpa.CxpaConfigurationException] with that ErrorId' -ForEach @(
+        @{ ErrorId = 'TimeoutWithoutWait'; Call = { Start-CxpaRun @api -AgentId 42 -WaitTimeoutSeconds 5 -ErrorAction Stop } }
+        @{ ErrorId = 'MissingAgentId'; Call = { Start-CxpaRun @api -ErrorAction Stop } }
+    ) {
+        $caught = $null
+        try { & $Call } catch [Cxpa.CxpaException] { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.Exception | Should -BeOfType ([Cxpa.CxpaConfigurationException])
+        $caught.Exception.ErrorId | Should -Be $ErrorId
+        $caught.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+    }
 }
 
 Describe 'Where the types live' {
