@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.RegularExpressions;
 using Xunit;
 using Cxpa.Engine;
 
@@ -61,6 +63,80 @@ public sealed class FileNamesTests
             Assert.Equal(Path.Combine(dir, "r (1).pdf"), FileNames.FreeName(p));
             File.WriteAllText(Path.Combine(dir, "r (1).pdf"), "");
             Assert.Equal(Path.Combine(dir, "r (2).pdf"), FileNames.FreeName(p));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    private static int Bytes(string s) => Encoding.UTF8.GetByteCount(s);
+
+    private static void AssertWellFormed(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i])) { Assert.True(i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]), $"a lone high surrogate at {i}"); i++; }
+            else Assert.False(char.IsLowSurrogate(s[i]), $"a lone low surrogate at {i}");
+        }
+    }
+
+    [Fact]
+    public void A_filename_star_of_200_e_acute_is_cut_to_255_UTF8_bytes_keeping_the_extension()
+    {
+        var encoded = string.Concat(Enumerable.Repeat("%C3%A9", 200));
+        var name = FileNames.FromContentDisposition($"attachment; filename*=UTF-8''{encoded}.pdf")!;
+        Assert.True(Bytes(name) <= 255, $"{Bytes(name)} bytes");
+        Assert.EndsWith(".pdf", name);
+        Assert.Equal(new string('é', (255 - 4) / 2) + ".pdf", name);
+    }
+
+    [Theory]
+    [InlineData("报", 300)]           // 3 bytes each
+    [InlineData("\U0001F4C8", 150)]  // an emoji: 4 bytes, a surrogate pair
+    [InlineData("e\u0301", 150)]     // e + a combining acute: one text element, 3 bytes
+    public void Long_multi_byte_names_fit_255_bytes_on_a_character_boundary_keeping_the_extension(string unit, int count)
+    {
+        var name = FileNames.Sanitize(string.Concat(Enumerable.Repeat(unit, count)) + ".xlsx");
+        Assert.True(Bytes(name) <= 255, $"{Bytes(name)} bytes");
+        Assert.True(Bytes(name) > 255 - Bytes(unit) - 5, $"cut too short: {Bytes(name)} bytes");
+        Assert.EndsWith(".xlsx", name);
+        AssertWellFormed(name);
+        var stem = name.Substring(0, name.Length - 5);
+        Assert.Equal(0, stem.Length % unit.Length);
+        Assert.Equal(string.Concat(Enumerable.Repeat(unit, stem.Length / unit.Length)), stem);
+    }
+
+    [Fact]
+    public void Names_that_fit_are_kept_as_they_are()
+    {
+        var name = new string('é', 100) + ".pdf";
+        Assert.Equal(name, FileNames.Sanitize(name));
+        Assert.Equal(name, FileNames.Fit(name));
+    }
+
+    [Fact]
+    public void Temporary_names_are_short_recognisable_and_fresh()
+    {
+        var a = FileNames.TempName();
+        var b = FileNames.TempName();
+        Assert.Matches("^\\.cxpa-[0-9a-f]{8}\\.partial$", a);
+        Assert.Equal(22, Bytes(a));
+        Assert.NotEqual(a, b);
+    }
+
+    [Fact]
+    public void The_collision_suffix_fits_255_bytes_too()
+    {
+        var dir = Directory.CreateTempSubdirectory("cxpa-free-").FullName;
+        try
+        {
+            var name = FileNames.Sanitize(new string('é', 300) + ".pdf");
+            Assert.True(Bytes(name) >= 250, $"{Bytes(name)} bytes");
+            var p = Path.Combine(dir, name);
+            File.WriteAllText(p, "");
+            var free = Path.GetFileName(FileNames.FreeName(p));
+            Assert.True(Bytes(free) <= 255, $"{Bytes(free)} bytes");
+            Assert.EndsWith(" (1).pdf", free);
+            File.WriteAllText(Path.Combine(dir, free), "");
+            Assert.EndsWith(" (2).pdf", FileNames.FreeName(p));
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -61,24 +61,32 @@ namespace Cxpa.Engine
         public string? SuggestedFileName { get; }
 
         /// <summary>
-        /// Streams the body to a temporary file in <paramref name="directory"/>, checks the byte count, flushes, then moves it
-        /// into place as <paramref name="fileName"/>. On any failure or cancel the temporary file is deleted and any existing file is untouched.
+        /// Streams the body to a temporary file ".cxpa-&lt;8 hex&gt;.partial" in <paramref name="directory"/>, checks the byte
+        /// count, flushes, then moves it into place as <paramref name="fileName"/> (cut to 255 UTF-8 bytes, keeping the
+        /// extension). On a failure or cancel while the bytes arrive the temporary file is deleted and any existing file is
+        /// untouched; the temporary file is also deleted when the process exits or gets SIGTERM (<see cref="TempFiles"/>).
+        /// When every byte arrived but the final move fails, the complete temporary file is kept and the
+        /// <see cref="CxpaDownloadException"/> names it (<see cref="CxpaDownloadException.TempFilePath"/>).
         /// Without <paramref name="force"/> an existing file is never replaced: the new file gets a free name "name (1).ext".
         /// </summary>
         public async Task<DownloadedFile> SaveAsync(string directory, string fileName, bool force, DownloadProgress progress, CancellationToken ct)
         {
             if (_response == null) throw new InvalidOperationException("The answer has no file: the wait window elapsed (TimedOut).");
             var dir = Path.GetFullPath(directory);
-            var target = FileNames.CombineInside(dir, fileName);
+            var target = FileNames.CombineInside(dir, FileNames.Fit(fileName));
             progress.TotalBytes = ContentLength;
             progress.FileName = Path.GetFileName(target);
-            var temp = Path.Combine(dir, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial");
+            var temp = Path.Combine(dir, FileNames.TempName());
             long written;
-            bool moved = false;
+            bool keep = false;
+            using var exitCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var token = exitCts.Token;
             try
             {
-                using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+                // FileShare.Delete: the process-exit clean-up can delete the file while this handle is open, also on Windows.
+                using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Delete, 1, FileOptions.None))
                 {
+                    TempFiles.Register(temp, exitCts);
                     if (ContentLength is { } len && len > 0)
                     {
                         try { fs.SetLength(len); fs.SetLength(0); } catch (IOException) { /* best effort: fail early on a full disk */ }
@@ -87,19 +95,31 @@ namespace Cxpa.Engine
                     // thread pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache;
                     // the fsync below is the one wait for the disk.
                     written = await CopyBodyAsync((chunk, n) => { fs.Write(chunk, 0, n); return Task.CompletedTask; },
-                        progress, "nothing was saved", ct).ConfigureAwait(false);
+                        progress, "nothing was saved", token).ConfigureAwait(false);
                     fs.Flush(true);
                 }
                 var final = target;
-                if (File.Exists(final) && !force) final = FileNames.FreeName(final);
-                MoveIntoPlace(temp, final, force);
-                moved = true;
+                if ((File.Exists(final) || Directory.Exists(final)) && !force) final = FileNames.FreeName(final);
+                try
+                {
+                    MoveIntoPlace(temp, final, force);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    // Every byte arrived and the platform does not keep them: keep the complete file where it is.
+                    if (!File.Exists(temp)) throw;
+                    keep = true;
+                    throw new CxpaDownloadException(
+                        $"All {written} bytes of run {RunId} arrived, but moving them to '{final}' failed ({ex.Message}); the complete file is kept at '{temp}'.",
+                        RunId, temp, ex);
+                }
                 _options.Log.Verbose($"Saved {written} bytes of run {RunId} to {final}.");
                 return new DownloadedFile { RunId = RunId, Path = final, ContentType = ContentType, Length = written, SuggestedFileName = SuggestedFileName };
             }
             finally
             {
-                if (!moved)
+                TempFiles.Unregister(temp);
+                if (!keep)
                 {
                     try { if (File.Exists(temp)) File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
                 }

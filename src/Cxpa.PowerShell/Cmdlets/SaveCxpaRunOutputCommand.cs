@@ -93,6 +93,9 @@ namespace Cxpa.PowerShell.Cmdlets
                     Fail("DirectoryNotFound", $"The directory of '{target}' does not exist.", ErrorCategory.ObjectNotFound, Path);
                 _directory = dir!;
                 _fileName = System.IO.Path.GetFileName(target);
+                if (FileNames.Utf8Length(_fileName) > FileNames.MaxNameBytes)
+                    Fail("FileNameTooLong", $"The file name '{_fileName}' is {FileNames.Utf8Length(_fileName)} bytes long in UTF-8; file systems take at most {FileNames.MaxNameBytes}. Nothing was sent.",
+                        ErrorCategory.InvalidArgument, Path);
                 if (File.Exists(target) && !Force)
                     Fail("FileExists", $"The file '{target}' exists. Use -Force to replace it.", ErrorCategory.ResourceExists, target);
             }
@@ -112,6 +115,7 @@ namespace Cxpa.PowerShell.Cmdlets
                 : $"saving to {(_fileName != null ? System.IO.Path.Combine(_directory, _fileName) : _directory)}";
             if (!ShouldProcess($"POST {path} with {InputConverter.Summarize(input)}, {into}",
                 $"Start a run of agent {agentId} and save its file")) return;
+            if (!toStream) RequireFolderWritable();
             _connection.NoteAgent(agentId);
 
             var client = CreateClient(_connection);
@@ -170,6 +174,14 @@ namespace Cxpa.PowerShell.Cmdlets
                 WriteObject(info);
             }
             catch (PipelineStoppedException) { throw; }
+            catch (CxpaDownloadException ex) when (ex.TempFilePath != null)
+            {
+                // Every byte arrived but the move into place failed: the complete file is kept, and the error says where.
+                WriteError(new ErrorRecord(ex, "FileNotMoved", ErrorCategory.WriteError, ex.TempFilePath)
+                {
+                    ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = $"Move '{ex.TempFilePath}' to the name you want; it holds the whole file." },
+                });
+            }
             catch (Exception ex) { WriteCxpaError(ex, InputObject, $"Saving the output of agent {agentId}"); }
             finally { ticker.Complete(); }
         }
@@ -185,6 +197,24 @@ namespace Cxpa.PowerShell.Cmdlets
                 Fail("DestinationNotWritable",
                     $"The destination stream ({Destination.GetType().Name}) cannot be written: it is read-only, closed or disposed (CanWrite is false). Nothing was sent.",
                     ErrorCategory.InvalidArgument, Destination);
+        }
+
+        /// <summary>
+        /// A terminating FolderNotWritable error, before anything is sent, when a probe file cannot be created and deleted
+        /// in the target folder (no permission, a read-only file system, a full disk): the platform does not keep file
+        /// bytes, so a run started into a folder that cannot take its file would lose them.
+        /// </summary>
+        private void RequireFolderWritable()
+        {
+            try
+            {
+                DownloadFolder.Probe(_directory);
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
+            {
+                Fail("FolderNotWritable", $"The folder '{_directory}' cannot be written ({ex.Message}). Nothing was sent.",
+                    ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, _directory, ex);
+            }
         }
 
         /// <summary>
