@@ -15,7 +15,8 @@ namespace Cxpa.Engine
         {
             var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             if (ReferenceEquals(time, TimeProvider.System)) { cts.CancelAfter(delay); return cts; }
-            var timer = time.CreateTimer(s => ((CancellationTokenSource)s!).Cancel(), cts, delay, Timeout.InfiniteTimeSpan);
+            // The timer can fire after the caller disposed the source (the operation ended first): nothing to cancel then.
+            var timer = time.CreateTimer(s => { try { ((CancellationTokenSource)s!).Cancel(); } catch (ObjectDisposedException) { } }, cts, delay, Timeout.InfiniteTimeSpan);
             cts.Token.Register(t => ((IDisposable)t!).Dispose(), timer);
             return cts;
         }

@@ -10,6 +10,15 @@ namespace Cxpa.Engine
     /// Waits on many runs in one loop by polling GET of each pending run. <see cref="NextAsync"/> returns the runs
     /// that turned terminal since the last call; <see cref="Pending"/> always holds the last state seen of the others.
     /// </summary>
+    /// <remarks>
+    /// A wait rides out transient failures: a poll that fails (after the client's own per-request retries) with 408, 429,
+    /// 500, 502, 503 or 504, a connection failure or a timeout of that one poll leaves its run pending, and the run is
+    /// polled again on the next round of the back-off schedule (a longer Retry-After wins, up to
+    /// <see cref="CxpaCallOptions.MaximumRetryAfter"/>). Only a non-transient answer (401, 403, 404, 422...; reported
+    /// through <see cref="TakeFailures"/>), the cancellation token or the <see cref="Deadline"/> ends the wait. There is no
+    /// cap on consecutive failures: with no deadline the wait keeps trying until cancelled. Every delay runs on the
+    /// client's <see cref="CxpaCallOptions.TimeProvider"/>.
+    /// </remarks>
     public sealed class RunWaiter
     {
         private readonly CxpaClient _client;
@@ -19,6 +28,7 @@ namespace Cxpa.Engine
         private readonly List<KeyValuePair<Run, Exception>> _failures = new List<KeyValuePair<Run, Exception>>();
         private readonly object _gate = new object();
         private TimeSpan _interval;
+        private TimeSpan? _retryAfter;
 
         /// <summary>Creates a waiter over runs (their last known state).</summary>
         public RunWaiter(CxpaClient client, IEnumerable<Run> runs)
@@ -32,7 +42,16 @@ namespace Cxpa.Engine
                 else { _pending[r.RunId] = r; _order.Add(r.RunId); }
             }
             _interval = MinimumInterval;
+            Deadline = client.Options.Deadline;
         }
+
+        /// <summary>
+        /// When the wait ends (on the client's clock): no delay runs past it, and <see cref="NextAsync"/> throws
+        /// <see cref="CxpaTimeoutException"/> once it is reached. Null (the default unless the client has a deadline) for none.
+        /// </summary>
+        public DateTimeOffset? Deadline { get; set; }
+        /// <summary>Polls that failed transiently and were ridden out, over the waiter's life.</summary>
+        public int TransientFailures { get; private set; }
 
         /// <summary>The first poll interval; it grows by half each round up to <see cref="MaximumInterval"/>.</summary>
         public TimeSpan MinimumInterval { get; set; } = TimeSpan.FromMilliseconds(250);
@@ -79,9 +98,14 @@ namespace Cxpa.Engine
                     }
                     if (_pending.Count == 0) return Array.Empty<Run>();
                 }
+                ThrowIfDeadlinePassed();
                 if (!skipDelay || Rounds > 0)
                 {
-                    await Clock.Delay(_client.Options.TimeProvider, _interval, ct).ConfigureAwait(false);
+                    var delay = NextDelay();
+                    var time = _client.Options.TimeProvider;
+                    if (Deadline is { } d && time.GetUtcNow() + delay > d) delay = d - time.GetUtcNow();
+                    if (delay > TimeSpan.Zero) await Clock.Delay(time, delay, ct).ConfigureAwait(false);
+                    ThrowIfDeadlinePassed();
                     var next = TimeSpan.FromTicks((long)(_interval.Ticks * 1.5));
                     _interval = next > MaximumInterval ? MaximumInterval : next;
                 }
@@ -95,6 +119,7 @@ namespace Cxpa.Engine
             List<Run> snapshot;
             lock (_gate) snapshot = _order.Where(_pending.ContainsKey).Select(id => _pending[id]).ToList();
             Rounds++;
+            var transient = new List<KeyValuePair<Run, Exception>>();
             using var throttle = new SemaphoreSlim(Math.Max(1, Concurrency));
             var tasks = snapshot.Select(async r =>
             {
@@ -106,7 +131,12 @@ namespace Cxpa.Engine
                     {
                         fresh = await _client.GetRunAsync(r.AgentId!.Value, r.RunId, ct).ConfigureAwait(false);
                     }
-                    catch (CxpaApiException ex) when (ex.Status >= 400 && ex.Status < 500 && ex.Status != 408 && ex.Status != 429)
+                    catch (Exception ex) when (IsTransient(ex, ct))
+                    {
+                        lock (_gate) transient.Add(new KeyValuePair<Run, Exception>(r, ex));
+                        return;
+                    }
+                    catch (CxpaApiException ex) when (ex.Status >= 400)
                     {
                         lock (_gate)
                         {
@@ -132,6 +162,72 @@ namespace Cxpa.Engine
                 finally { throttle.Release(); }
             }).ToList();
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            NoteTransient(transient);
+        }
+
+        /// <summary>The delay before the next round: the back-off interval, or a longer Retry-After of the last round.</summary>
+        private TimeSpan NextDelay()
+        {
+            var delay = _interval;
+            if (_retryAfter is { } ra && ra > delay) delay = ra;
+            _retryAfter = null;
+            return delay;
+        }
+
+        private void NoteTransient(List<KeyValuePair<Run, Exception>> transient)
+        {
+            if (transient.Count == 0) return;
+            TransientFailures += transient.Count;
+            TimeSpan? retryAfter = null;
+            foreach (var f in transient)
+                if (f.Value is CxpaApiException { RetryAfter: { } ra } && (retryAfter == null || ra > retryAfter)) retryAfter = ra;
+            if (retryAfter is { } longest)
+                _retryAfter = longest > _client.Options.MaximumRetryAfter ? _client.Options.MaximumRetryAfter : longest;
+            var log = _client.Options.Log;
+            if (!log.IsVerboseEnabled) return;
+            var next = _retryAfter is { } r && r > _interval ? r : _interval;
+            foreach (var f in transient)
+                log.Verbose($"Run {f.Key.RunId}: the poll failed ({Describe(f.Value)}); still waiting, polling again in {next.TotalSeconds:0.0} s.");
+        }
+
+        /// <summary>A short description of a failed poll: the status, or the kind of failure (never a header or a key).</summary>
+        private static string Describe(Exception ex) => ex switch
+        {
+            CxpaApiException api => api.Status + (api.Code != null ? " " + api.Code : "") + (api.RetryAfter is { } ra ? $", Retry-After {ra.TotalSeconds:0.#} s" : ""),
+            CxpaTimeoutException _ => "no answer in time",
+            CxpaConnectionException _ => "connection failure",
+            _ => ex.GetType().Name,
+        };
+
+        /// <summary>
+        /// Whether a failed poll of a run is transient for a wait: 408, 429, 500, 502, 503, 504 (a GET of a run is
+        /// idempotent, so a 500 is worth another poll, unlike for a single request), a connection failure or a timeout
+        /// of that poll. Not when the wait itself was cancelled or its deadline has passed.
+        /// </summary>
+        internal bool IsTransient(Exception ex, CancellationToken ct)
+        {
+            if (ct.IsCancellationRequested || DeadlinePassed()) return false;
+            if (_client.Options.Deadline is { } own && _client.Options.TimeProvider.GetUtcNow() >= own) return false;
+            switch (ex)
+            {
+                case CxpaApiException api: return api.Status is 408 or 429 or 500 or 502 or 503 or 504;
+                case CxpaConnectionException _: return true;
+                case CxpaTimeoutException _: return true;
+                case System.Net.Http.HttpRequestException _: return true;
+                default: return false;
+            }
+        }
+
+        private bool DeadlinePassed() => Deadline is { } d && _client.Options.TimeProvider.GetUtcNow() >= d;
+
+        private void ThrowIfDeadlinePassed()
+        {
+            if (!DeadlinePassed()) return;
+            int n;
+            lock (_gate) n = _pending.Count;
+            throw new CxpaTimeoutException(n == 1
+                ? $"Run {Pending[0].RunId} did not finish within the time allowed for the wait."
+                : $"{n} runs did not finish within the time allowed for the wait.", n == 1 ? Pending[0].RunId : (long?)null);
         }
     }
 }

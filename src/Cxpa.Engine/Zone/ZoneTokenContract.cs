@@ -22,7 +22,7 @@ namespace Cxpa.Engine.Zone
         Expired,
         /// <summary>nbf is in the future beyond the clock tolerance (iat is not compared with the clock, as in createZoneMiddleware).</summary>
         NotYetValid,
-        /// <summary>aud is missing or not exactly (ordinal) the expected audience; an array aud is never accepted.</summary>
+        /// <summary>aud is missing, or neither exactly (ordinal) the expected audience nor an array of strings holding it (as jose).</summary>
         AudienceMismatch,
         /// <summary>A required claim (exp) is missing.</summary>
         MissingClaim,
@@ -39,6 +39,7 @@ namespace Cxpa.Engine.Zone
         public long? AgentId { get; set; }
         public string? OrgSlug { get; set; }
         public string? AgentSlug { get; set; }
+        /// <summary>The aud claim when it is a string; for an array aud that holds the expected audience, that audience.</summary>
         public string? Audience { get; set; }
         public DateTimeOffset? IssuedAt { get; set; }
         public DateTimeOffset? ExpiresAt { get; set; }

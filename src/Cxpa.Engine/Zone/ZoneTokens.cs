@@ -39,9 +39,11 @@ namespace Cxpa.Engine.Zone
     /// <item><description><see cref="ZoneTokenFailureReason.BadSignature"/>: the signature is not exactly 32 canonically encoded bytes, or the
     /// HMAC-SHA256 of the signing input with the secret differs. The check is made by IdentityModel's JsonWebTokenHandler with
     /// a single key (<c>TryAllIssuerSigningKeys</c>, so a <c>kid</c> naming any other key, a path or SQL text changes nothing).</description></item>
-    /// <item><description><see cref="ZoneTokenFailureReason.AudienceMismatch"/>: <c>aud</c> is missing or is not a string equal (ordinal, no trailing-slash
-    /// or case leniency) to the expected audience. An array <c>aud</c> is refused even when its only element equals the audience:
-    /// the platform mints a single string, and accepting arrays would let a token minted for several audiences pass.</description></item>
+    /// <item><description><see cref="ZoneTokenFailureReason.AudienceMismatch"/>: <c>aud</c> is missing, or is neither a string equal (ordinal, no
+    /// trailing-slash or case leniency) to the expected audience nor an array of strings one of which is equal to it. As in
+    /// jose's jwtVerify, an array holding the audience is valid (other elements do not matter); an empty array, an array without
+    /// it, or an array with a non-string element (refused before the signature, where jose would still look for the
+    /// audience) is not. <see cref="Mint"/> always writes a single string.</description></item>
     /// <item><description><see cref="ZoneTokenFailureReason.NotYetValid"/>: <c>nbf</c> &gt; now + tolerance.</description></item>
     /// <item><description><see cref="ZoneTokenFailureReason.Expired"/>: <c>exp</c> &lt;= now − tolerance.</description></item>
     /// </list>
@@ -105,7 +107,7 @@ namespace Cxpa.Engine.Zone
                 IsValid = reason == ZoneTokenFailureReason.None,
                 Reason = reason,
                 Message = message,
-                Claims = withClaims && verified && payload != null ? ToClaims(payload) : null,
+                Claims = withClaims && verified && payload != null ? ToClaims(payload, audience) : null,
             };
         }
 
@@ -165,7 +167,7 @@ namespace Cxpa.Engine.Zone
                 var payloadBytes = Base64Url.Decode(token, d1 + 1, d2 - d1 - 1);
                 if (payloadBytes == null) return null;
                 var payload = ZoneJson.ParseObject(payloadBytes);
-                return payload == null ? null : ToClaims(payload);
+                return payload == null ? null : ToClaims(payload, null);
             }
             catch (Exception)
             {
@@ -316,7 +318,7 @@ namespace Cxpa.Engine.Zone
             // --- audience and lifetime ----------------------------------------------------------------------------------
             if (audience != null)
             {
-                if (!claims.TryGetValue("aud", out var aud) || !(aud is string audText) || !string.Equals(audText, audience, StringComparison.Ordinal))
+                if (!claims.TryGetValue("aud", out var aud) || !AudienceHolds(aud, audience))
                     return Fail(ZoneTokenFailureReason.AudienceMismatch, what + "'s audience is not the expected one.", out message);
                 if (handlerReason == ZoneTokenFailureReason.AudienceMismatch)
                     return Fail(ZoneTokenFailureReason.AudienceMismatch, what + "'s audience is not the expected one.", out message);
@@ -408,6 +410,15 @@ namespace Cxpa.Engine.Zone
             return ZoneTokenFailureReason.None;
         }
 
+        /// <summary>Whether an <c>aud</c> claim names the audience: a string equal to it, or an array of strings holding it (jose's rule).</summary>
+        private static bool AudienceHolds(object? aud, string audience)
+        {
+            if (aud is string text) return string.Equals(text, audience, StringComparison.Ordinal);
+            if (aud is List<object?> list && IsStringList(list))
+                foreach (var item in list) if (string.Equals((string)item!, audience, StringComparison.Ordinal)) return true;
+            return false;
+        }
+
         private static bool IsStringList(object value)
         {
             if (!(value is List<object?> list)) return false;
@@ -441,7 +452,8 @@ namespace Cxpa.Engine.Zone
             return DateTimeOffset.FromUnixTimeMilliseconds((long)ms);
         }
 
-        private static ZoneTokenClaims ToClaims(Dictionary<string, object?> payload)
+        /// <summary>The typed claims; <see cref="ZoneTokenClaims.Audience"/> is a string aud, or the expected audience when an array aud holds it.</summary>
+        private static ZoneTokenClaims ToClaims(Dictionary<string, object?> payload, string? expectedAudience)
         {
             payload.TryGetValue("userId", out var userId);
             payload.TryGetValue("agentId", out var agentId);
@@ -457,7 +469,7 @@ namespace Cxpa.Engine.Zone
                 AgentId = ToAgentId(agentId),
                 OrgSlug = orgSlug as string,
                 AgentSlug = agentSlug as string,
-                Audience = aud as string,
+                Audience = aud as string ?? (expectedAudience != null && AudienceHolds(aud, expectedAudience) ? expectedAudience : null),
                 IssuedAt = ToTime(iat),
                 ExpiresAt = ToTime(exp),
                 NotBefore = ToTime(nbf),

@@ -89,7 +89,7 @@ namespace Cxpa.Engine.Zone
                 ValidAlgorithms = new[] { SecurityAlgorithms.HmacSha256 },
                 // The platform sets no issuer.
                 ValidateIssuer = false,
-                // Audience: exact, no trailing-slash leniency. ZoneTokens repeats the check itself (string only, ordinal).
+                // Audience: exact, no trailing-slash leniency. ZoneTokens repeats the check itself (a string, or an array of strings holding it; ordinal).
                 ValidateAudience = audience != null,
                 RequireAudience = audience != null,
                 ValidAudience = audience,

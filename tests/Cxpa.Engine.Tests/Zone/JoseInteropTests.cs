@@ -15,14 +15,14 @@ public class JoseInteropTests
 
     /// <summary>
     /// Corpus tokens that jose 6 (with createZoneMiddleware's options) accepts and ZoneTokens refuses, on purpose: array
-    /// audiences; key-reference headers (jose ignores jku/x5u/x5c with a symmetric key); JWE/b64 headers and non-string
+    /// audiences with a non-string element beside the audience; key-reference headers (jose ignores jku/x5u/x5c with a symmetric key); JWE/b64 headers and non-string
     /// kid/typ, which jose does not look at in a JWS; non-canonical or padded base64url and a trailing newline (jose's decoder
     /// is lenient); duplicate JSON members (JSON.parse keeps the last); lone surrogates; deep nesting; stricter claim types;
     /// an exp beyond what a DateTimeOffset holds; and the 16 KiB size cap.
     /// </summary>
     private static readonly HashSet<string> StricterThanJose = new()
     {
-        "aud_array_single", "aud_array_two", "aud_array_with_number",
+        "aud_array_with_number", "aud_array_with_null",
         "jku_header", "x5u_header", "x5c_header",
         "enc_header_jwe", "zip_header", "b64_without_crit", "kid_number", "typ_object",
         "signature_noncanonical_last_char", "signature_padded", "trailing_newline",

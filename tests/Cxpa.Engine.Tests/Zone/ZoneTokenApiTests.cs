@@ -139,6 +139,32 @@ public class ZoneTokenApiTests
     }
 
     [Fact]
+    public void Mint_writes_aud_as_a_single_string()
+    {
+        string token = ZoneTokens.Mint(ZoneSecret, new ZoneTokenDescriptor { Audience = Audience, AgentId = 5, IssuedAt = Now });
+        string payload = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(Pad(token.Split('.')[1])));
+        Assert.StartsWith("{\"aud\":\"" + Audience + "\",", payload);
+        Assert.IsType<string>(ZoneTokens.ReadUnverified(token)!.Raw["aud"]);
+    }
+
+    private static string Pad(string b64url)
+    {
+        var s = b64url.Replace('-', '+').Replace('_', '/');
+        return s + new string('=', (4 - s.Length % 4) % 4);
+    }
+
+    [Fact]
+    public void An_array_aud_holding_the_audience_is_valid_and_its_claims_name_that_audience()
+    {
+        var result = Check(Valid(("aud", "[\"other\",\"" + Audience + "\"]")));
+        Assert.True(result.IsValid, result.Message);
+        Assert.Equal(Audience, result.Claims!.Audience);
+        Assert.Equal(new List<object?> { "other", Audience }, result.Claims.Raw["aud"]);
+        // The generic check takes no audience: an array aud there has no single audience to name.
+        Assert.Null(ZoneTokens.ReadUnverified(Valid(("aud", "[\"" + Audience + "\"]")))!.Audience);
+    }
+
+    [Fact]
     public void Mint_defaults_iat_to_now()
     {
         var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

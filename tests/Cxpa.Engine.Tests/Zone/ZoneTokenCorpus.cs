@@ -19,8 +19,9 @@ internal static class ZoneTokenCorpus
     /// <summary>Rejected only after the signature verified: the result carries the claims.</summary>
     public static readonly ISet<string> RejectedWithClaims = new HashSet<string>
     {
-        "aud_wrong", "aud_trailing_slash", "aud_case_differs", "aud_array_single", "aud_array_two", "aud_missing",
+        "aud_wrong", "aud_trailing_slash", "aud_case_differs", "aud_missing",
         "aud_null", "aud_empty_string", "aud_leading_space",
+        "aud_array_empty", "aud_array_without_audience", "aud_array_case_differs", "aud_array_trailing_slash",
         "exp_6s_ago", "exp_1h_ago", "exp_exactly_at_tolerance", "exp_zero",
         "nbf_6s_ahead", "nbf_1h_ahead",
     };
@@ -100,8 +101,15 @@ internal static class ZoneTokenCorpus
         Add("aud_trailing_slash", Valid(("aud", "\"" + Audience + "/\"")), R.AudienceMismatch);
         Add("aud_case_differs", Valid(("aud", "\"AUD_ZONE_42\"")), R.AudienceMismatch);
         Add("aud_leading_space", Valid(("aud", "\" " + Audience + "\"")), R.AudienceMismatch);
-        Add("aud_array_single", Valid(("aud", "[\"" + Audience + "\"]")), R.AudienceMismatch);
-        Add("aud_array_two", Valid(("aud", "[\"other\",\"" + Audience + "\"]")), R.AudienceMismatch);
+        // An array aud is valid when it holds the audience (as jose): these arrays do not.
+        Add("aud_array_empty", Valid(("aud", "[]")), R.AudienceMismatch);
+        Add("aud_array_without_audience", Valid(("aud", "[\"other\",\"aud_zone_43\"]")), R.AudienceMismatch);
+        Add("aud_array_case_differs", Valid(("aud", "[\"AUD_ZONE_42\"]")), R.AudienceMismatch);
+        Add("aud_array_trailing_slash", Valid(("aud", "[\"" + Audience + "/\"]")), R.AudienceMismatch);
+        // A non-string element makes the claim malformed, even beside the audience (refused before the signature).
+        Add("aud_array_with_null", Valid(("aud", "[\"" + Audience + "\",null]")), R.AudienceMismatch);
+        Add("aud_array_nested", Valid(("aud", "[[\"" + Audience + "\"]]")), R.AudienceMismatch);
+        Add("aud_array_with_object", Valid(("aud", "[{\"aud\":\"" + Audience + "\"}]")), R.AudienceMismatch);
         Add("aud_missing", Valid(("aud", null)), R.AudienceMismatch);
         Add("aud_null", Valid(("aud", "null")), R.AudienceMismatch);
         Add("aud_empty_string", Valid(("aud", "\"\"")), R.AudienceMismatch);
@@ -220,6 +228,10 @@ internal static class ZoneTokenCorpus
             ["agentId_absent"] = Valid(("agentId", null)),
             ["agentId_integral_float"] = Valid(("agentId", "42.0")),
             ["custom_claims_null"] = Valid(("userId", "null"), ("orgSlug", "null")),
+            // aud as an array holding the audience (jose's jwtVerify accepts it), alone, among others or twice.
+            ["aud_array_single"] = Valid(("aud", "[\"" + Audience + "\"]")),
+            ["aud_array_two"] = Valid(("aud", "[\"other\",\"" + Audience + "\"]")),
+            ["aud_array_repeated"] = Valid(("aud", "[\"" + Audience + "\",\"" + Audience + "\"]")),
             ["whitespace_inside_json"] = Sign("{ \"alg\" : \"HS256\" }", " " + Payload().Replace(",", " ,\n ") + "\n"),
         };
         return c;
