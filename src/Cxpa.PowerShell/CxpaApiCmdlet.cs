@@ -178,7 +178,9 @@ namespace Cxpa.PowerShell
             }
             catch (ArgumentException ex)
             {
-                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, value) { ErrorDetails = new ErrorDetails(ex.Message) });
+                // The target is where the refused value is (input.items[2].p), not the value: it may be large or not plain data.
+                var target = ex is InputPolicyException policy ? policy.Path : (object?)value;
+                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, target) { ErrorDetails = new ErrorDetails(ex.Message) });
                 json = null;
                 return false;
             }

@@ -145,7 +145,7 @@ namespace Cxpa.PowerShell.Cmdlets
             }
             catch (ArgumentException ex)
             {
-                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, Output) { ErrorDetails = new ErrorDetails(ex.Message) });
+                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, ex is InputPolicyException p ? p.Path : Output) { ErrorDetails = new ErrorDetails(ex.Message) });
                 return;
             }
             if (!ShouldProcess($"POST api/runs/{runId}/callback with a '{ev}' event", $"Report '{ev}' for run {runId}")) return;
