@@ -138,7 +138,9 @@ namespace Cxpa.Engine
             };
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
             var run = RunReader.FromJson(doc.RootElement, Options.ObjectFactory);
-            if (run.RunId == 0) run.RunId = runId;
+            if (run.RunId <= 0) throw Invalid(req, "the run row has no id");
+            // A run other than the one asked for is never passed on as if it were that run.
+            if (run.RunId != runId) throw Invalid(req, $"the answer is run {run.RunId.ToString(CultureInfo.InvariantCulture)}, not run {runId.ToString(CultureInfo.InvariantCulture)} that was asked for");
             if (run.AgentId == null) run.AgentId = agentId;
             return run;
         }

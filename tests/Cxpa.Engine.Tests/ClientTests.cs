@@ -54,7 +54,7 @@ public sealed class ClientTests : IAsyncLifetime
     {
         _server.Faults.ResetAfterHandling("POST /api/agents/42/runs/trigger");
         var before = _server.State.RunsForAgent(42).Count;
-        await Assert.ThrowsAsync<CxpaConnectionException>(() => Client().TriggerRunAsync(42, null, default));
+        await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => Client().TriggerRunAsync(42, null, default));
         Assert.Equal(before + 1, _server.State.RunsForAgent(42).Count);
         Assert.Equal(1, _server.Requests.Count("POST", "/api/agents/42/runs/trigger"));
     }

@@ -15,8 +15,26 @@ namespace Cxpa.Engine
         public TimeSpan MaximumRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
         /// <summary>How long to wait for the answer's headers (a wait call adds its server window). Default 100 s.</summary>
         public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
-        /// <summary>How long one read of a body may take. Default 30 s.</summary>
+        /// <summary>
+        /// How long one read of a body may take: a whole JSON answer is read within it; a download's every read. Default 30 s.
+        /// </summary>
         public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>The default of <see cref="MaximumResponseBytes"/>: 16 MiB.</summary>
+        public const long DefaultMaximumResponseBytes = 16L * 1024 * 1024;
+        /// <summary>
+        /// The largest JSON answer read into memory (downloads are streamed and not capped). A declared Content-Length over it
+        /// fails before the body is read; a body that grows past it stops being read. Default 16 MiB.
+        /// </summary>
+        public long MaximumResponseBytes
+        {
+            get => _maximumResponseBytes;
+            set
+            {
+                if (value <= 0 || value > int.MaxValue - 1) throw new ArgumentOutOfRangeException(nameof(MaximumResponseBytes), value, "The largest answer must be between 1 byte and 2 GiB.");
+                _maximumResponseBytes = value;
+            }
+        }
+        private long _maximumResponseBytes = DefaultMaximumResponseBytes;
         /// <summary>The overall deadline of the operation (the caller's wait budget); null for none.</summary>
         public DateTimeOffset? Deadline { get; set; }
         /// <summary>Where the engine tells what it does.</summary>

@@ -154,6 +154,38 @@ namespace Cxpa.Engine.Http
             return false;
         }
 
+        /// <summary>
+        /// Whether a failed attempt may have reached the server: anything but a connection that was never made (refused,
+        /// an unknown host, a failed TLS handshake). A reset, a broken pipe, an end before the headers, a header or body
+        /// timeout: the server may have acted on the request.
+        /// </summary>
+        internal static bool MayHaveReached(Exception ex)
+        {
+            if (ex is CxpaTimeoutException) return true;
+            if (ex is HttpRequestException || ex is IOException)
+            {
+                if (IsConnectionRefused(ex)) return false;
+                for (var e = ex; e != null; e = e.InnerException)
+                    if (e is System.Security.Authentication.AuthenticationException) return false;
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>The error of a request that is not safe to repeat and may have reached the server: never resent.</summary>
+        internal static CxpaOutcomeUnknownException OutcomeUnknown(CxpaRequest req, string where, Exception ex)
+        {
+            var why = ex is CxpaTimeoutException ? ex.Message.TrimEnd('.') : "the connection to " + where + " broke: " + (ex is HttpRequestException h ? h.InnerException?.Message ?? h.Message : ex.Message).TrimEnd('.');
+            var effect = req.Path.EndsWith("/callback", StringComparison.Ordinal)
+                ? "the platform may have recorded the event"
+                : "the platform may have started the run";
+            var sb = new StringBuilder();
+            sb.Append(req.Method).Append(' ').Append(req.Path).Append(": the outcome is unknown (").Append(why).Append("). The request may have reached the platform and ")
+              .Append(effect).Append("; it was not sent again.");
+            if (req.RunId != null) sb.Append(" Run id: ").Append(req.RunId).Append('.');
+            return new CxpaOutcomeUnknownException(sb.ToString(), req.Method.Method, req.Path, req.RunId, ex);
+        }
+
         internal static bool IsConnectionRefused(Exception ex)
         {
             for (var e = ex; e != null; e = e.InnerException)
@@ -196,6 +228,8 @@ namespace Cxpa.Engine.Http
                     }, ctx, 0).ConfigureAwait(false);
                 if (outcome.Exception != null)
                 {
+                    if (req.Retry == RetryMode.UntilReached && MayHaveReached(outcome.Exception))
+                        throw OutcomeUnknown(req, $"{endpoint.BaseUrl.Host}:{endpoint.BaseUrl.Port}", outcome.Exception);
                     if (outcome.Exception is HttpRequestException hre)
                         throw new CxpaConnectionException($"{req.Method} {req.Path} could not reach {endpoint.BaseUrl.Host}:{endpoint.BaseUrl.Port}: {hre.InnerException?.Message ?? hre.Message}", req.RunId, hre);
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(outcome.Exception).Throw();
@@ -230,20 +264,78 @@ namespace Cxpa.Engine.Http
             }
 
             var headerTime = opts.RequestTimeout + (req.ExtraHeaderTime ?? TimeSpan.Zero);
-            using var timeout = Clock.CancelAfter(opts.TimeProvider, ct, headerTime);
             var log = opts.Log.IsVerboseEnabled ? opts.Log : null;
             log?.Verbose($"{req.Method} {uri}" + (body != null ? $" with a {body.Length}-byte JSON body" : ""));
             var sw = log != null ? Stopwatch.StartNew() : null;
+            HttpResponseMessage resp;
+            using (var timeout = Clock.CancelAfter(opts.TimeProvider, ct, headerTime))
+            {
+                try
+                {
+                    // Headers only: the body is read below within its own budget (size and time), never buffered whole by HttpClient.
+                    resp = await ClientFor(opts).SendAsync(msg, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException ex) when (!ct.IsCancellationRequested && timeout.IsCancellationRequested)
+                {
+                    throw new CxpaTimeoutException($"{req.Method} {req.Path} got no answer within {headerTime.TotalSeconds:0.#} s.", req.RunId, ex);
+                }
+            }
+            log?.Verbose($"{req.Method} {req.Path} answered {(int)resp.StatusCode} {resp.ReasonPhrase} in {sw!.ElapsedMilliseconds} ms.");
+            var code = (int)resp.StatusCode;
+            if (req.StreamResponse || code < 200 || code >= 300) return resp;
+            // A JSON answer is read here, inside the attempt: a body cut short is a connection failure the retry rules see.
+            try { await BufferAsync(resp, req, opts, ct).ConfigureAwait(false); }
+            catch { resp.Dispose(); throw; }
+            return resp;
+        }
+
+        /// <summary>
+        /// Reads a JSON answer's body into memory within one budget: at most <see cref="CxpaCallOptions.MaximumResponseBytes"/>
+        /// (a larger Content-Length fails before reading; a body growing past it stops being read) and the whole read within
+        /// <see cref="CxpaCallOptions.ReadTimeout"/>. The response then carries the buffered body.
+        /// </summary>
+        internal static async Task BufferAsync(HttpResponseMessage resp, CxpaRequest req, CxpaCallOptions opts, CancellationToken ct)
+        {
+            long cap = opts.MaximumResponseBytes;
+            var declared = resp.Content.Headers.ContentLength;
+            if (declared > cap) throw TooLarge(resp, req, cap, declared);
+            using var cts = Clock.CancelAfter(opts.TimeProvider, ct, opts.ReadTimeout);
+            MemoryStream ms;
             try
             {
-                var resp = await ClientFor(opts).SendAsync(msg, req.StreamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-                log?.Verbose($"{req.Method} {req.Path} answered {(int)resp.StatusCode} {resp.ReasonPhrase} in {sw!.ElapsedMilliseconds} ms.");
-                return resp;
+                using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                ms = new MemoryStream(declared is long d && d > 0 ? (int)d : 0);
+                var buf = new byte[64 * 1024];
+                int n;
+                // Never asks for more than one byte past the cap: an endless body costs at most cap + 1 bytes.
+                while ((n = await s.ReadAsync(buf, 0, (int)Math.Min(buf.Length, cap + 1 - ms.Length), cts.Token).ConfigureAwait(false)) > 0)
+                {
+                    ms.Write(buf, 0, n);
+                    if (ms.Length > cap) throw TooLarge(resp, req, cap, null);
+                }
             }
-            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested && timeout.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested && cts.IsCancellationRequested)
             {
-                throw new CxpaTimeoutException($"{req.Method} {req.Path} got no answer within {headerTime.TotalSeconds:0.#} s.", req.RunId, ex);
+                throw new CxpaTimeoutException($"{req.Method} {req.Path}: reading the answer took longer than {opts.ReadTimeout.TotalSeconds:0.#} s." + (req.RunId != null ? $" Run id: {req.RunId}." : ""), req.RunId, ex);
             }
+            catch (IOException ex)
+            {
+                throw new HttpRequestException("the connection broke while reading the answer: " + ex.Message, ex);
+            }
+            var old = resp.Content;
+            var content = new ByteArrayContent(ms.GetBuffer(), 0, (int)ms.Length);
+            foreach (var h in old.Headers)
+                if (!string.Equals(h.Key, "Content-Length", StringComparison.OrdinalIgnoreCase)) content.Headers.TryAddWithoutValidation(h.Key, h.Value);
+            resp.Content = content;
+            old.Dispose();
+        }
+
+        private static CxpaApiException TooLarge(HttpResponseMessage resp, CxpaRequest req, long cap, long? declared)
+        {
+            var size = declared != null ? $"declares {declared} bytes" : "is longer than that";
+            return new CxpaApiException(
+                $"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a body larger than the {cap}-byte limit for an answer (it {size}); it was not read." + (req.RunId != null ? $" Run id: {req.RunId}." : ""),
+                (int)resp.StatusCode, "response_too_large", null, null, req.RunId, req.Method.Method, req.Path);
         }
 
         internal static async Task<Exception> CreateErrorAsync(HttpResponseMessage resp, CxpaRequest req, CxpaCallOptions opts, CancellationToken ct)
@@ -308,27 +400,23 @@ namespace Cxpa.Engine.Http
         /// <summary>Reads a whole JSON answer body, with the read timeout.</summary>
         public static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage resp, CxpaRequest req, CxpaCallOptions opts, CancellationToken ct)
         {
+            JsonDocument doc;
             try
             {
-                if (!req.StreamResponse)
-                {
-                    // SendAsync already read the whole body into memory (HttpCompletionOption.ResponseContentRead):
-                    // parse it in place, without a read timeout to arm or an asynchronous parser to run.
-                    using var buffered = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                    return JsonDocument.Parse(buffered, ParseOptions);
-                }
-                using var cts = Clock.CancelAfter(opts.TimeProvider, ct, opts.ReadTimeout);
-                using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                return await JsonDocument.ParseAsync(s, ParseOptions, cts.Token).ConfigureAwait(false);
+                // A streamed answer (a download's JSON 202) is read here within the same budget; any other answer was
+                // read by SendAsync (BufferAsync): parse it in place.
+                if (req.StreamResponse) await BufferAsync(resp, req, opts, ct).ConfigureAwait(false);
+                using var buffered = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                doc = JsonDocument.Parse(buffered, ParseOptions);
             }
             catch (JsonException ex)
             {
                 throw new CxpaApiException($"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a body that is not valid JSON." + (req.RunId != null ? $" Run id: {req.RunId}." : ""),
                     (int)resp.StatusCode, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path, null, ex);
             }
-            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+            catch (Exception ex) when ((ex is CxpaTimeoutException || ex is IOException || ex is HttpRequestException) && req.Retry == RetryMode.UntilReached)
             {
-                throw new CxpaTimeoutException($"{req.Method} {req.Path}: reading the answer took longer than {opts.ReadTimeout.TotalSeconds:0.#} s.", req.RunId, ex);
+                throw OutcomeUnknown(req, "the platform", ex);
             }
             catch (IOException ex)
             {
@@ -336,8 +424,16 @@ namespace Cxpa.Engine.Http
             }
             catch (HttpRequestException ex)
             {
-                throw new CxpaConnectionException($"{req.Method} {req.Path}: the connection broke while reading the answer: {ex.Message}", req.RunId, ex);
+                throw new CxpaConnectionException($"{req.Method} {req.Path}: {ex.Message}", req.RunId, ex);
             }
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                var kind = doc.RootElement.ValueKind.ToString().ToLowerInvariant();
+                doc.Dispose();
+                throw new CxpaApiException($"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a JSON {kind} where an object was expected." + (req.RunId != null ? $" Run id: {req.RunId}." : ""),
+                    (int)resp.StatusCode, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path);
+            }
+            return doc;
         }
     }
 }

@@ -24,6 +24,12 @@ namespace Cxpa.PowerShell.Internal
                 }
                 case CxpaTimeoutException t:
                     return WithDetails(new ErrorRecord(t, "Timeout", ErrorCategory.OperationTimeout, target ?? (object?)t.RunId), context, t.Message);
+                case CxpaOutcomeUnknownException u:
+                {
+                    var rec = WithDetails(new ErrorRecord(u, "OutcomeUnknown", ErrorCategory.ConnectionError, target ?? (object?)u.RunId), context, u.Message);
+                    rec.ErrorDetails.RecommendedAction = u.Path.EndsWith("/callback", StringComparison.Ordinal) ? OutcomeUnknownEvent : OutcomeUnknownRun;
+                    return rec;
+                }
                 case CxpaConnectionException c:
                 {
                     var rec = WithDetails(new ErrorRecord(c, "ConnectionFailed", ErrorCategory.ConnectionError, target ?? (object?)c.RunId), context, c.Message);
@@ -55,6 +61,7 @@ namespace Cxpa.PowerShell.Internal
 
         internal static (string, ErrorCategory) Classify(CxpaApiException api)
         {
+            if (api.Code == "response_too_large" && api.Status >= 200 && api.Status < 300) return ("ResponseTooLarge", ErrorCategory.LimitsExceeded);
             switch (api.Status)
             {
                 case 401: return ("Unauthorized", ErrorCategory.AuthenticationError);
@@ -79,8 +86,18 @@ namespace Cxpa.PowerShell.Internal
             + "Do not simply start the run again: the trigger may have reached the platform. Check for the run with Get-CxpaRun first; "
             + "for a start that is safe to repeat, use Register-CxpaRun -ExternalRunId (the same external id returns the same run).";
 
+        internal const string OutcomeUnknownRun =
+            "The run may exist: the request may have reached the platform before the connection broke, and it was not sent again. "
+            + "Do not simply start it again: look for the run first (Get-CxpaRun, or the run list of the platform or the emulator); "
+            + "for a start that is safe to repeat, use Register-CxpaRun -ExternalRunId (the same external id returns the same run).";
+
+        internal const string OutcomeUnknownEvent =
+            "The event may have been recorded: the request may have reached the platform before the connection broke, and it was not sent again. "
+            + "Check the run (Get-CxpaRun) before sending it again.";
+
         private static string? Recommend(CxpaApiException api) => api.Status switch
         {
+            _ when api.Code == "response_too_large" => "The answer was larger than the client accepts: check that the base URL points at the platform (Get-CxpaConnection).",
             401 => "Check the key or token (Connect-Cxpa, or the key parameters); zone tokens expire after minutes.",
             403 when api.Code == "agent_not_eligible" => "The agent must be platform-managed, active and allow external triggers (ingest: standalone).",
             429 => "The platform is rate limiting; retry later or raise -MaximumRetryCount.",

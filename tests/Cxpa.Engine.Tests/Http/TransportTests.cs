@@ -145,7 +145,7 @@ public sealed class TransportTests
         var reset = new HttpRequestException("reset", new IOException("connection reset by peer"));
         var (client2, h2, time2) = Create();
         h2.Throw(reset);
-        await Assert.ThrowsAsync<CxpaConnectionException>(() => Drive(time2, client2.TriggerRunAsync(42, null, CancellationToken.None)));
+        await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => Drive(time2, client2.TriggerRunAsync(42, null, CancellationToken.None)));
         Assert.Single(h2.Requests);
     }
 
