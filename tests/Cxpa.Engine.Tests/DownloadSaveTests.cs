@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Cxpa.Engine.Tests.Support;
 using Xunit;
 using Cxpa.Engine;
 using Cxpa.Engine.Http;
@@ -169,20 +170,9 @@ public sealed class DownloadSaveTests : IDisposable
     }
 
     /// <summary>A body that gives its bytes up to <paramref name="hangAfter"/>, then waits until the read is cancelled.</summary>
-    private sealed class HangingBody(byte[] data, int hangAfter) : Stream
+    private sealed class HangingBody(byte[] data, int hangAfter) : ReadOnlyBody
     {
         private int _pos;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _pos; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Cxpa.Engine.Tests.Support;
 using Xunit;
 using Cxpa.Engine;
 using Cxpa.Engine.Http;
@@ -157,21 +158,10 @@ public sealed class DownloadStreamTests
     }
 
     /// <summary>A body read in chunks; it can fail with an IOException or hang (until cancelled) after some bytes.</summary>
-    private sealed class SlowBody(byte[] data, int chunk, int failAfter = -1, int hangAfter = -1) : Stream
+    private sealed class SlowBody(byte[] data, int chunk, int failAfter = -1, int hangAfter = -1) : ReadOnlyBody
     {
         private int _pos;
         public int Reads { get; private set; }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _pos; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
         {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Cxpa.Engine;
 using Microsoft.Extensions.Time.Testing;
+using Cxpa.Engine.Tests.Support;
 using Xunit;
 
 namespace Cxpa.Engine.Tests.Http;
@@ -43,7 +44,7 @@ public sealed class HostileAnswerTests
     }
 
     /// <summary>A body that hands out <c>[</c> bytes forever (counting them), or never hands out anything, or breaks.</summary>
-    private sealed class HostileStream : Stream
+    private sealed class HostileStream : ReadOnlyBody
     {
         private readonly string _mode;
         private readonly TimeProvider? _time;
@@ -76,16 +77,6 @@ public sealed class HostileAnswerTests
             var tmp = new byte[buffer.Length];
             return new ValueTask<int>(ReadAsync(tmp, 0, tmp.Length, ct).ContinueWith(t => { tmp.AsSpan(0, t.Result).CopyTo(buffer.Span); return t.Result; }, ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static (CxpaClient Client, Handler Handler, FakeTimeProvider Time) Create(Action<CxpaCallOptions>? configure = null, CxpaAuthKind kind = CxpaAuthKind.IngestApiKey)
@@ -168,7 +159,7 @@ public sealed class HostileAnswerTests
         Assert.InRange(time.GetUtcNow() - start, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
     }
 
-    private sealed class TrickleStream : Stream
+    private sealed class TrickleStream : ReadOnlyBody
     {
         private readonly TimeProvider _time;
         private readonly TimeSpan _gap;
@@ -179,16 +170,6 @@ public sealed class HostileAnswerTests
             buffer[offset] = (byte)' ';
             return 1;
         }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]
