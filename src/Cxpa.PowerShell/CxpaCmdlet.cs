@@ -78,8 +78,21 @@ namespace Cxpa.PowerShell
                 // A faulted or cancelled task throws here; GetResult below rethrows its own exception.
                 try { task.Wait(100); }
                 catch (AggregateException) { }
-                DrainLog();
-                tick?.Invoke();
+                try
+                {
+                    DrainLog();
+                    tick?.Invoke();
+                }
+                catch (PipelineStoppedException)
+                {
+                    // The pipeline is stopping (Ctrl+C, or a downstream command ended it) and a Write call said so before
+                    // the task saw its cancellation: let the engine finish its clean-up (a temporary file deleted, a
+                    // connection released) before this cmdlet returns.
+                    _stop.Cancel();
+                    try { task.Wait(TimeSpan.FromSeconds(30)); }
+                    catch (AggregateException) { }
+                    throw;
+                }
             }
             DrainLog();
             try
