@@ -7,20 +7,10 @@ using System.Threading;
 using System.Threading.Tasks;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Json;
+using Cxpa.Engine.Operations;
 
 namespace Cxpa.Engine
 {
-    /// <summary>The answer of a trigger-and-wait: a terminal run, or the id of a run still in flight.</summary>
-    public sealed class TriggerWaitResult
-    {
-        /// <summary>The run id.</summary>
-        public long RunId { get; set; }
-        /// <summary>True when the server's wait window elapsed (202).</summary>
-        public bool TimedOut { get; set; }
-        /// <summary>The terminal run (null when TimedOut).</summary>
-        public Run? Run { get; set; }
-    }
-
     /// <summary>
     /// The platform's calls for one endpoint (URL + secret). Cheap to create: every client shares one pooled HttpClient.
     /// The secret decides the family of endpoints: ingest key (agent), zone token (zone) or agent API key (runtime).
@@ -40,13 +30,9 @@ namespace Cxpa.Engine
         public CxpaCallOptions Options { get; }
 
         /// <summary>The longest server-side wait window the platform grants (300 s).</summary>
-        public static readonly TimeSpan PlatformWaitCeiling = TimeSpan.FromMilliseconds(300_000);
+        public static readonly TimeSpan PlatformWaitCeiling = CxpaOperations.PlatformWaitCeiling;
 
-        private bool Zone => Endpoint.AuthKind == CxpaAuthKind.ZoneToken;
-
-        private string AgentRuns(long agentId) => Zone
-            ? $"api/zones/agents/{agentId.ToString(CultureInfo.InvariantCulture)}/runs"
-            : $"api/agents/{agentId.ToString(CultureInfo.InvariantCulture)}/runs";
+        private CxpaAuthKind Kind => Endpoint.AuthKind;
 
         private void Require(CxpaAuthKind kind, string what)
         {
@@ -72,15 +58,7 @@ namespace Cxpa.Engine
         public async Task<Run> TriggerRunAsync(long agentId, object? input, CancellationToken ct)
         {
             RequireAgentOrZone("Starting a run");
-            var req = new CxpaRequest
-            {
-                Method = HttpMethod.Post,
-                Path = Zone ? AgentRuns(agentId) : AgentRuns(agentId) + "/trigger",
-                Body = Zone ? Obj("payload", input ?? EmptyObject()) : Obj("input", input ?? EmptyObject()),
-                HasBody = true,
-                Retry = RetryMode.UntilReached,
-                NoStore = Zone,
-            };
+            var req = CxpaOperations.Trigger(Kind, agentId, input).ToRequest();
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
             var root = doc.RootElement;
             var run = RunReader.FromTriggerAnswer(root, agentId, input, Options.ObjectFactory);
@@ -92,18 +70,7 @@ namespace Cxpa.Engine
         public async Task<TriggerWaitResult> TriggerAndWaitAsync(long agentId, object? input, TimeSpan window, CancellationToken ct)
         {
             RequireAgentOrZone("Starting a run");
-            var ms = ClampWindow(window);
-            var req = new CxpaRequest
-            {
-                Method = HttpMethod.Post,
-                Path = AgentRuns(agentId) + "/trigger-and-wait",
-                Body = new Dictionary<string, object?> { ["input"] = input ?? EmptyObject(), ["timeoutMs"] = ms },
-                HasBody = true,
-                Retry = RetryMode.UntilReached,
-                ExtraHeaderTime = TimeSpan.FromMilliseconds(ms),
-                NoStore = Zone,
-            };
-            if (Zone) { var b = (Dictionary<string, object?>)req.Body; b.Remove("input"); b["payload"] = input ?? EmptyObject(); }
+            var req = CxpaOperations.TriggerAndWait(Kind, agentId, input, window).ToRequest();
             using var resp = await SendAsync(req, ct).ConfigureAwait(false);
             using var doc = await CxpaHttp.ReadJsonAsync(resp, req, Options, ct).ConfigureAwait(false);
             return ParseWaitAnswer((int)resp.StatusCode, doc.RootElement, agentId, req);
@@ -129,13 +96,7 @@ namespace Cxpa.Engine
         public async Task<Run> GetRunAsync(long agentId, long runId, CancellationToken ct)
         {
             RequireAgentOrZone("Reading a run");
-            var req = new CxpaRequest
-            {
-                Method = HttpMethod.Get,
-                Path = AgentRuns(agentId) + "/" + runId.ToString(CultureInfo.InvariantCulture),
-                RunId = runId,
-                NoStore = Zone,
-            };
+            var req = CxpaOperations.GetRun(Kind, agentId, runId).ToRequest();
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
             var run = RunReader.FromJson(doc.RootElement, Options.ObjectFactory);
             if (run.RunId <= 0) throw Invalid(req, "the run row has no id");
@@ -149,19 +110,7 @@ namespace Cxpa.Engine
         public async Task<DownloadAnswer> TriggerAndDownloadAsync(long agentId, object? input, TimeSpan window, CancellationToken ct)
         {
             RequireAgentOrZone("Downloading a run's output");
-            var ms = ClampWindow(window);
-            var body = new Dictionary<string, object?> { [Zone ? "payload" : "input"] = input ?? EmptyObject(), ["timeoutMs"] = ms };
-            var req = new CxpaRequest
-            {
-                Method = HttpMethod.Post,
-                Path = AgentRuns(agentId) + "/trigger-and-download",
-                Body = body,
-                HasBody = true,
-                Retry = RetryMode.UntilReached,
-                StreamResponse = true,
-                ExtraHeaderTime = TimeSpan.FromMilliseconds(ms),
-                NoStore = Zone,
-            };
+            var req = CxpaOperations.TriggerAndDownload(Kind, agentId, input, window).ToRequest();
             var resp = await SendAsync(req, ct).ConfigureAwait(false);
             try
             {
@@ -190,11 +139,7 @@ namespace Cxpa.Engine
         public async Task<RegisteredRun> RegisterRunAsync(long agentId, string externalRunId, object? input, object? metadata, Guid? userId, CancellationToken ct)
         {
             Require(CxpaAuthKind.IngestApiKey, "Registering a run");
-            var body = new Dictionary<string, object?> { ["externalRunId"] = externalRunId };
-            if (input != null) body["input"] = input;
-            if (metadata != null) body["metadata"] = metadata;
-            if (userId != null) body["userId"] = userId.Value.ToString();
-            var req = new CxpaRequest { Method = HttpMethod.Post, Path = AgentRuns(agentId) + "/register", Body = body, HasBody = true, Retry = RetryMode.Idempotent };
+            var req = CxpaOperations.Register(agentId, externalRunId, input, metadata, userId).ToRequest();
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
             var root = doc.RootElement;
             var r = new RegisteredRun { AgentId = agentId, ExternalRunId = externalRunId };
@@ -211,11 +156,7 @@ namespace Cxpa.Engine
         public async Task<IngestResult> IngestAsync(long agentId, string externalRunId, string status, object? output, long? outputs, string? error, CancellationToken ct)
         {
             Require(CxpaAuthKind.IngestApiKey, "Ingesting a run");
-            var body = new Dictionary<string, object?> { ["externalRunId"] = externalRunId, ["status"] = status };
-            if (output != null) body["output"] = output;
-            if (outputs != null) body["outputs"] = outputs.Value;
-            if (error != null) body["error"] = error;
-            var req = new CxpaRequest { Method = HttpMethod.Post, Path = AgentRuns(agentId) + "/ingest", Body = body, HasBody = true, Retry = RetryMode.Idempotent };
+            var req = CxpaOperations.Ingest(agentId, externalRunId, status, output, outputs, error).ToRequest();
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
             var root = doc.RootElement;
             var r = new IngestResult { AgentId = agentId, ExternalRunId = externalRunId, Status = status };
@@ -231,12 +172,7 @@ namespace Cxpa.Engine
         public async Task<CredentialData> GetZoneCredentialAsync(long agentId, string integrationKey, CancellationToken ct)
         {
             Require(CxpaAuthKind.ZoneToken, "Reading a credential by integration key");
-            var req = new CxpaRequest
-            {
-                Method = HttpMethod.Get,
-                Path = $"api/zones/agents/{agentId.ToString(CultureInfo.InvariantCulture)}/credentials/{Uri.EscapeDataString(integrationKey)}",
-                NoStore = true,
-            };
+            var req = CxpaOperations.ZoneCredential(agentId, integrationKey).ToRequest();
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
             return ReadCredential(doc.RootElement, req);
         }
@@ -246,36 +182,21 @@ namespace Cxpa.Engine
         {
             Require(CxpaAuthKind.AgentApiKey, "Resolving a credential by connection id");
             if (Endpoint.CredentialsToken == null)
-                throw new CxpaConfigurationException("Resolving a credential needs the run's credentials token (-CredentialsToken).", "MissingCredentialsToken");
-            var req = new CxpaRequest
-            {
-                Method = HttpMethod.Get,
-                Path = $"api/credentials/{Uri.EscapeDataString(connectionId)}/resolve",
-                RunId = runId,
-                SecretHeaders = new List<KeyValuePair<string, Secret>> { new KeyValuePair<string, Secret>("x-credentials-token", Endpoint.CredentialsToken) },
-            };
+                throw new CxpaConfigurationException("Resolving a credential needs the run's credentials token.", "MissingCredentialsToken");
+            var req = CxpaOperations.ResolveCredential(connectionId, runId).ToRequest();
+            req.SecretHeaders = new List<KeyValuePair<string, Secret>> { new KeyValuePair<string, Secret>("x-credentials-token", Endpoint.CredentialsToken) };
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
             return ReadCredential(doc.RootElement, req);
         }
 
         /// <summary>Sends a runtime callback event (started, output, complete, fail, waiting).</summary>
-        public async Task<RunEventResult> SendRunEventAsync(long runId, string eventName, IDictionary<string, object?> body, CancellationToken ct)
+        public async Task<RunEventResult> SendRunEventAsync(long runId, RunEvent runEvent, CancellationToken ct)
         {
             Require(CxpaAuthKind.AgentApiKey, "Sending a run event");
-            var req = new CxpaRequest
-            {
-                Method = HttpMethod.Post,
-                Path = $"api/runs/{runId.ToString(CultureInfo.InvariantCulture)}/callback",
-                Body = body,
-                HasBody = true,
-                RunId = runId,
-                // A callback is a state report; repeating the same report is harmless, except that an intermediate
-                // output repeated is not: keep it to the refused-before-reaching rule.
-                Retry = eventName == "output" ? RetryMode.UntilReached : RetryMode.Idempotent,
-            };
+            var req = CxpaOperations.SendRunEvent(runId, runEvent).ToRequest();
             using var doc = await JsonCallAsync(req, ct).ConfigureAwait(false);
             var root = doc.RootElement;
-            var r = new RunEventResult { RunId = runId, Event = eventName, Ok = true };
+            var r = new RunEventResult { RunId = runId, Event = runEvent.Name, Ok = true };
             if (root.ValueKind == JsonValueKind.Object)
             {
                 if (root.TryGetProperty("ok", out var ok)) r.Ok = JsonRead.Bool(ok) ?? true;
@@ -307,10 +228,9 @@ namespace Cxpa.Engine
 
         private async Task<T> WithDeadline<T>(CxpaRequest req, CancellationToken ct, Func<CancellationToken, Task<T>> op)
         {
-            if (Options.Deadline == null) return await op(ct).ConfigureAwait(false);
-            var left = Options.Deadline.Value - Options.TimeProvider.GetUtcNow();
-            if (left <= TimeSpan.Zero) throw DeadlineError(req, null);
-            using var cts = Clock.CancelAfter(Options.TimeProvider, ct, left);
+            if (Options.Deadline is not { IsBounded: true } deadline) return await op(ct).ConfigureAwait(false);
+            if (deadline.HasPassed) throw DeadlineError(req, null);
+            using var cts = deadline.Link(ct);
             try { return await op(cts.Token).ConfigureAwait(false); }
             catch (OperationCanceledException ex) when (!ct.IsCancellationRequested) { throw DeadlineError(req, ex); }
         }
@@ -320,14 +240,5 @@ namespace Cxpa.Engine
 
         private static CxpaApiException Invalid(CxpaRequest req, string what)
             => new CxpaApiException($"{req.Method} {req.Path}: {what}.", 200, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path);
-
-        private static int ClampWindow(TimeSpan window)
-        {
-            var ms = window <= TimeSpan.Zero || window > PlatformWaitCeiling ? PlatformWaitCeiling.TotalMilliseconds : window.TotalMilliseconds;
-            return (int)Math.Max(1, Math.Ceiling(ms));
-        }
-
-        private static Dictionary<string, object?> Obj(string name, object? value) => new Dictionary<string, object?> { [name] = value };
-        private static Dictionary<string, object?> EmptyObject() => new Dictionary<string, object?>();
     }
 }

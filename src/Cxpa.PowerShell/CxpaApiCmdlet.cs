@@ -1,19 +1,14 @@
 using System;
-using System.Collections.Generic;
-using System.Threading;
-using System.Linq;
 using System.Management.Automation;
-using System.Security;
 using Cxpa.Engine;
-using Cxpa.Engine.Zone;
+using Cxpa.Engine.Runs;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell
 {
     /// <summary>
-    /// A cmdlet that calls the platform: resolves where and with which secret (-Connection, then -BaseUrl and key
-    /// parameters, then the Connect-Cxpa default, then $env:CXPA_API_URL / PLATFORM_API_BASE_URL and $env:CXPA_INGEST_KEY),
-    /// and builds the engine client with the retry and timeout parameters.
+    /// A cmdlet that calls the platform: the connection, retry and timeout parameters, the engine client built from them,
+    /// and the conversion of user values to JSON. Where a call goes and with which secret is <see cref="ConnectionResolver"/>'s concern.
     /// </summary>
     public abstract class CxpaApiCmdlet : CxpaCmdlet
     {
@@ -57,69 +52,13 @@ namespace Cxpa.PowerShell
 
         #region Private
 
-        /// <summary>Builds the client for the accepted kinds of secret, with explicit secrets from the cmdlet's own parameters.</summary>
-        internal CxpaConnection ResolveConnection(CxpaAuthKind[] accepted, CxpaAuthKind? explicitKind, SecureString? explicitKey, string missingKeyHelp)
-        {
-            if (Connection != null)
-            {
-                if (BaseUrl != null || explicitKey != null)
-                    Fail("ConnectionConflict", "Pass either -Connection or -BaseUrl and a key, not both.", ErrorCategory.InvalidArgument);
-                if (!accepted.Contains(Connection.Endpoint.AuthKind))
-                    Fail("WrongKeyKind", $"{MyInvocation.MyCommand.Name} needs {string.Join(" or ", accepted.Select(CxpaClient.Describe))}, but -Connection holds {CxpaClient.Describe(Connection.Endpoint.AuthKind)}.", ErrorCategory.InvalidArgument);
-                return Connection;
-            }
+        private ConnectionResolver? _connections;
 
-            var def = ConnectionStore.Get();
-            Uri? url = BaseUrl ?? def?.BaseUrl ?? EnvUrl();
-            if (url == null)
-                Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa -BaseUrl <url> ..., or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+        /// <summary>Where calls go and with which secret (connection, agent id, runtime run id).</summary>
+        internal ConnectionResolver Connections => _connections ??= new ConnectionResolver(this);
 
-            CxpaConnection result;
-            try
-            {
-                if (explicitKey != null && explicitKind != null)
-                {
-                    result = new CxpaConnection(new CxpaEndpoint(url!, explicitKind.Value, Secret.FromSecureString(explicitKey), AllowUnencryptedAuthentication), "Parameters");
-                }
-                else if (def != null && accepted.Contains(def.Endpoint.AuthKind) && (BaseUrl == null || SameUrl(BaseUrl, def.BaseUrl)))
-                {
-                    // The default's key goes only to the default's URL: a different -BaseUrl needs its own key.
-                    return def;
-                }
-                else if (accepted.Contains(CxpaAuthKind.IngestApiKey) && Environment.GetEnvironmentVariable("CXPA_INGEST_KEY") is { Length: > 0 } envKey)
-                {
-                    result = new CxpaConnection(new CxpaEndpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), AllowUnencryptedAuthentication), "Environment");
-                }
-                else
-                {
-                    Fail("MissingKey", missingKeyHelp, ErrorCategory.InvalidArgument);
-                    return null!;
-                }
-            }
-            catch (CxpaConfigurationException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url));
-                return null!;
-            }
-            return result;
-        }
-
-        internal static Uri? EnvUrl()
-        {
-            foreach (var name in new[] { "CXPA_API_URL", "PLATFORM_API_BASE_URL" })
-            {
-                var s = Environment.GetEnvironmentVariable(name);
-                if (!string.IsNullOrWhiteSpace(s) && Uri.TryCreate(s!.Trim(), UriKind.Absolute, out var u)) return u;
-            }
-            return null;
-        }
-
-        private static bool SameUrl(Uri a, Uri b)
-            => Uri.Compare(new Uri(a.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"), new Uri(b.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
-                UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
-
-        /// <summary>The engine client for a connection, with this cmdlet's retry settings, logging and an optional deadline.</summary>
-        internal CxpaClient CreateClient(CxpaConnection connection, int timeoutSec = 0)
+        /// <summary>The engine client for a connection, with this cmdlet's retry settings, logging and an optional wait deadline.</summary>
+        internal CxpaClient CreateClient(CxpaConnection connection, WaitDeadline? deadline = null)
         {
             var opts = new CxpaCallOptions
             {
@@ -129,43 +68,9 @@ namespace Cxpa.PowerShell
                 ReadTimeout = TimeSpan.FromSeconds(OperationTimeoutSeconds),
                 Log = Log,
                 ObjectFactory = PSObjectFactory.Instance,
-                Deadline = timeoutSec > 0 ? DateTimeOffset.UtcNow.AddSeconds(timeoutSec) : (DateTimeOffset?)null,
+                Deadline = deadline is { IsBounded: true } ? deadline : null,
             };
             return new CxpaClient(connection.Endpoint, opts);
-        }
-
-        /// <summary>A runtime connection: the -AgentApiKey/-CredentialsToken parameters, else the Connect-Cxpa -AgentApiKey default.</summary>
-        internal CxpaConnection ResolveRuntime(SecureString? agentApiKey, SecureString? credentialsToken, ref long runId)
-        {
-            CxpaConnection c;
-            if (agentApiKey != null)
-            {
-                c = ResolveConnection(new[] { CxpaAuthKind.AgentApiKey }, CxpaAuthKind.AgentApiKey, agentApiKey, "");
-                if (credentialsToken != null && credentialsToken.Length > 0) c.Endpoint.CredentialsToken = Secret.FromSecureString(credentialsToken);
-            }
-            else
-            {
-                c = ResolveConnection(new[] { CxpaAuthKind.AgentApiKey }, null, null,
-                    "No agent API key: pass -AgentApiKey (it binds from the trigger payload), or run Connect-Cxpa -AgentApiKey <key> -RunId <id>.");
-                if (credentialsToken != null && credentialsToken.Length > 0)
-                {
-                    var ep = new CxpaEndpoint(c.BaseUrl, CxpaAuthKind.AgentApiKey, c.Endpoint.Key, c.Endpoint.AllowUnencryptedAuthentication) { CredentialsToken = Secret.FromSecureString(credentialsToken) };
-                    c = new CxpaConnection(ep, "Parameters") { RunId = c.RunId };
-                }
-            }
-            if (runId <= 0) runId = c.RunId ?? 0;
-            if (runId <= 0) Fail("MissingRunId", "-RunId is required (it binds from the trigger payload, or comes from Connect-Cxpa -RunId).", ErrorCategory.InvalidArgument);
-            return c;
-        }
-
-        /// <summary>A zone connection from a -ZoneToken parameter, with the URL from -BaseUrl, the default connection or the environment.</summary>
-        internal CxpaConnection ZoneFromParameter(SecureString zoneToken)
-        {
-            if (Connection != null) Fail("ConnectionConflict", "Pass either -Connection or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
-            var url = BaseUrl ?? ConnectionStore.Get()?.BaseUrl ?? EnvUrl();
-            if (url == null) Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
-            try { return ZoneConnection(url!, zoneToken, AllowUnencryptedAuthentication, "Parameters"); }
-            catch (CxpaConfigurationException ex) { ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url)); return null!; }
         }
 
         /// <summary>Converts a user value for a JSON body (an object, or with anyValue any JSON value); writes InvalidInput and returns false when it cannot.</summary>
@@ -178,165 +83,18 @@ namespace Cxpa.PowerShell
             }
             catch (ArgumentException ex)
             {
-                // The target is where the refused value is (input.items[2].p), not the value: it may be large or not plain data.
-                var target = ex is InputPolicyException policy ? policy.Path : (object?)value;
-                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, target) { ErrorDetails = new ErrorDetails(ex.Message) });
+                WriteInvalidInput(ex, value);
                 json = null;
                 return false;
             }
         }
 
-        /// <summary>Makes a zone connection from a zone token, reading its claims (unverified: the platform checks it).</summary>
-        internal static CxpaConnection ZoneConnection(Uri url, SecureString token, bool allowUnencrypted, string source)
+        /// <summary>The non-terminating InvalidInput error of a value that cannot become JSON.</summary>
+        internal void WriteInvalidInput(ArgumentException ex, object? value)
         {
-            var secret = Secret.FromSecureString(token);
-            var claims = ZoneTokens.ReadUnverified(secret.Reveal());
-            return new CxpaConnection(new CxpaEndpoint(url, CxpaAuthKind.ZoneToken, secret, allowUnencrypted), source)
-            {
-                AgentId = claims?.AgentId,
-                UserId = claims?.UserId,
-                ExpiresAt = claims?.ExpiresAt,
-            };
-        }
-
-        #endregion
-    }
-
-    /// <summary>A cmdlet of the agent-run family: ingest API key, or (where it says so) a zone token.</summary>
-    public abstract class CxpaRunCmdlet : CxpaApiCmdlet
-    {
-        #region Parameters
-
-        /// <summary>The agent's ingest API key (SecureString or string). Defaults to the connection, then $env:CXPA_INGEST_KEY.</summary>
-        [Parameter]
-        [SecretTransformation]
-        [ValidateNotNull]
-        public SecureString? IngestApiKey { get; set; }
-
-        #endregion
-
-        #region Private
-
-        internal const string MissingIngestKey =
-            "No ingest API key: pass -IngestApiKey, run Connect-Cxpa -IngestApiKey <key>, or set $env:CXPA_INGEST_KEY.";
-
-        /// <summary>Ingest key only (register, ingest).</summary>
-        internal CxpaConnection ResolveIngest()
-            => ResolveConnection(new[] { CxpaAuthKind.IngestApiKey }, IngestApiKey != null ? CxpaAuthKind.IngestApiKey : (CxpaAuthKind?)null, IngestApiKey, MissingIngestKey);
-
-        /// <summary>Ingest key or zone token (run calls). -ZoneToken selects the zone endpoints.</summary>
-        internal CxpaConnection ResolveRunConnection(SecureString? zoneToken)
-        {
-            if (zoneToken != null && IngestApiKey != null)
-                Fail("ConnectionConflict", "Pass either -IngestApiKey or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
-            if (zoneToken != null) return ZoneFromParameter(zoneToken);
-            return ResolveConnection(new[] { CxpaAuthKind.IngestApiKey, CxpaAuthKind.ZoneToken },
-                IngestApiKey != null ? CxpaAuthKind.IngestApiKey : (CxpaAuthKind?)null, IngestApiKey,
-                "No ingest API key or zone token: pass -IngestApiKey or -ZoneToken, run Connect-Cxpa, or set $env:CXPA_INGEST_KEY.");
-        }
-
-        /// <summary>The agent id: the parameter, else the zone token's agentId claim, else a clear error.</summary>
-        internal long ResolveAgentId(long agentId, CxpaConnection connection)
-        {
-            if (agentId > 0) return agentId;
-            if (connection.Endpoint.AuthKind == CxpaAuthKind.ZoneToken && connection.AgentId is > 0) return connection.AgentId.Value;
-            Fail("MissingAgentId", "-AgentId is required (a zone token's agentId claim supplies it in zone mode).", ErrorCategory.InvalidArgument);
-            return 0;
-        }
-
-        /// <summary>
-        /// Waits on runs in one loop, outputting each as it turns terminal (with RunFailed/RunCancelled errors),
-        /// and when -WaitTimeoutSeconds elapses outputs the runs still in flight with a RunWaitTimeout error each. -Any stops at the first.
-        /// </summary>
-        internal void WaitAndOutput(CxpaClient client, IList<Run> runs, int timeoutSec, bool any, DateTimeOffset? startedAt = null)
-        {
-            var waiter = new RunWaiter(client, runs);
-            var ticker = new ProgressTicker(this, runs.Count == 1 ? $"Waiting for run {runs[0].RunId}" : $"Waiting for {runs.Count} runs");
-            var start = startedAt ?? DateTimeOffset.UtcNow;
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
-            DateTimeOffset? deadline = timeoutSec > 0 ? start.AddSeconds(timeoutSec) : (DateTimeOffset?)null;
-            if (deadline != null)
-            {
-                var left = deadline.Value - DateTimeOffset.UtcNow;
-                cts.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
-            }
-            int total = runs.Count, finished = 0;
-            bool timedOut = false;
-            var lastHeartbeat = DateTimeOffset.UtcNow;
-            void Tick()
-            {
-                var pending = total - finished;
-                var elapsed = DateTimeOffset.UtcNow - start;
-                var status = total == 1
-                    ? $"Run {runs[0].RunId}: {waiter.Pending.FirstOrDefault()?.Status ?? "waiting"} ({elapsed.TotalSeconds:0} s)"
-                    : $"{finished} of {total} runs finished, {pending} pending ({elapsed.TotalSeconds:0} s)";
-                ticker.Update(status, total > 1 ? finished * 100 / total : -1,
-                    deadline != null ? (int)Math.Max(0, (deadline.Value - DateTimeOffset.UtcNow).TotalSeconds) : -1);
-                if (NonInteractive && DateTimeOffset.UtcNow - lastHeartbeat >= HeartbeatInterval)
-                {
-                    lastHeartbeat = DateTimeOffset.UtcNow;
-                    WriteInformation(new InformationRecord(status, "Cxpa.Wait"));
-                }
-            }
-            try
-            {
-                while (!waiter.IsDone)
-                {
-                    IReadOnlyList<Run> batch;
-                    try
-                    {
-                        batch = Await(waiter.NextAsync(cts.Token), Tick);
-                    }
-                    catch (Exception ex) when (!StopToken.IsCancellationRequested && deadline != null
-                        && (cts.IsCancellationRequested || DateTimeOffset.UtcNow >= deadline.Value)
-                        && (ex is OperationCanceledException || ex is CxpaTimeoutException))
-                    {
-                        timedOut = true;
-                        break;
-                    }
-                    catch (PipelineStoppedException) { throw; }
-                    catch (Exception ex) when (!(ex is OperationCanceledException))
-                    {
-                        foreach (var p in waiter.Pending) WriteCxpaError(ex, p.RunId, $"Waiting for run {p.RunId}");
-                        return;
-                    }
-                    foreach (var f in waiter.TakeFailures())
-                    {
-                        finished++;
-                        WriteCxpaError(f.Value, f.Key.RunId);
-                    }
-                    foreach (var run in batch)
-                    {
-                        finished++;
-                        WriteObject(run);
-                        if (RunOutcome.ErrorFor(run) is { } err) WriteError(err);
-                    }
-                    if (any && finished > 0) return;
-                }
-            }
-            finally
-            {
-                ticker.Complete();
-            }
-            if (timedOut)
-            {
-                foreach (var p in waiter.Pending)
-                {
-                    WriteObject(p);
-                    WriteError(RunOutcome.Timeout(p, timeoutSec));
-                }
-            }
-        }
-
-        internal static TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
-
-        private bool NonInteractive
-        {
-            get
-            {
-                try { return !Environment.UserInteractive || Host.Name != "ConsoleHost"; }
-                catch { return true; }
-            }
+            // The target is where the refused value is (input.items[2].p), not the value: it may be large or not plain data.
+            var target = ex is InputPolicyException policy ? policy.Path : value;
+            WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, target) { ErrorDetails = new ErrorDetails(ex.Message) });
         }
 
         #endregion

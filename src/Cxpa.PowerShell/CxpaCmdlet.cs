@@ -10,7 +10,8 @@ namespace Cxpa.PowerShell
     /// <summary>
     /// The base of every Cxpa cmdlet: one cancellation source that StopProcessing (Ctrl+C) cancels and every await receives,
     /// a pump that waits on engine tasks from the pipeline thread while writing their log lines and progress there,
-    /// and the mapping of engine errors to ErrorRecords.
+    /// and the mapping of engine errors to ErrorRecords. The other concerns live beside it: connection resolution
+    /// (<see cref="ConnectionResolver"/>), the wait loop (<see cref="RunWaitLoop"/>) and zone secrets (<see cref="ZoneSecrets"/>).
     /// </summary>
     public abstract class CxpaCmdlet : PSCmdlet, IDisposable
     {
@@ -20,7 +21,7 @@ namespace Cxpa.PowerShell
         private readonly PipelineLog _log = new PipelineLog();
 
         /// <summary>Cancelled by StopProcessing.</summary>
-        protected CancellationToken StopToken => _stop.Token;
+        protected internal CancellationToken StopToken => _stop.Token;
 
         internal ICxpaLog Log
         {
@@ -69,7 +70,7 @@ namespace Cxpa.PowerShell
         #region Helpers for cmdlets
 
         /// <summary>Waits for an engine task on the pipeline thread, draining log lines and calling tick every 100 ms.</summary>
-        protected T Await<T>(Task<T> task, Action? tick = null)
+        protected internal T Await<T>(Task<T> task, Action? tick = null)
         {
             while (!task.IsCompleted)
             {
@@ -121,7 +122,7 @@ namespace Cxpa.PowerShell
         }
 
         /// <summary>A non-terminating error from an engine exception.</summary>
-        protected void WriteCxpaError(Exception ex, object? target, string? context = null)
+        protected internal void WriteCxpaError(Exception ex, object? target, string? context = null)
         {
             if (ex is PipelineStoppedException) throw ex;
             WriteError(ErrorMapping.ToErrorRecord(ex, target, context));
@@ -129,30 +130,10 @@ namespace Cxpa.PowerShell
 
         /// <summary>A terminating error with a stable id; its exception is a Cxpa.CxpaConfigurationException, so
         /// <c>catch [Cxpa.CxpaException]</c> sees every error Cxpa raises.</summary>
-        protected void Fail(string errorId, string message, ErrorCategory category, object? target = null, Exception? inner = null)
+        protected internal void Fail(string errorId, string message, ErrorCategory category, object? target = null, Exception? inner = null)
         {
             var ex = new CxpaConfigurationException(message, errorId, inner);
             ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target) { ErrorDetails = new ErrorDetails(message) });
-        }
-
-
-        /// <summary>
-        /// The zone secret (-Secret, else $env:ZONE_JWT_SECRET) as UTF-8 bytes, and the audience (-Audience, else $env:AUDIENCE_ID):
-        /// terminating MissingSecret / SecretTooShort / MissingAudience errors otherwise. An explicit but empty -Secret
-        /// (an unset variable, say) is an error, not a silent fallback to the environment.
-        /// </summary>
-        internal (byte[] Secret, string Audience) ResolveZoneSecret(System.Security.SecureString? secret, bool secretBound, string? audience)
-        {
-            if (secretBound && (secret == null || secret.Length == 0))
-                Fail("MissingSecret", "-Secret is empty: pass the agent's zone secret, or leave -Secret out to use $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
-            var text = secret != null && secret.Length > 0 ? Secret.FromSecureString(secret).Reveal() : Environment.GetEnvironmentVariable("ZONE_JWT_SECRET");
-            if (string.IsNullOrEmpty(text)) Fail("MissingSecret", "No zone secret: pass -Secret, or set $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
-            var bytes = System.Text.Encoding.UTF8.GetBytes(text!);
-            if (bytes.Length < Cxpa.Engine.Zone.ZoneTokens.MinimumSecretBytes)
-                Fail("SecretTooShort", $"The zone secret is {bytes.Length} bytes; HS256 needs at least {Cxpa.Engine.Zone.ZoneTokens.MinimumSecretBytes}.", ErrorCategory.InvalidArgument);
-            var aud = audience ?? Environment.GetEnvironmentVariable("AUDIENCE_ID");
-            if (string.IsNullOrEmpty(aud)) Fail("MissingAudience", "No audience: pass -Audience, or set $env:AUDIENCE_ID.", ErrorCategory.InvalidArgument);
-            return (bytes, aud!);
         }
 
         #endregion

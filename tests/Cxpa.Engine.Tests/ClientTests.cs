@@ -1,6 +1,7 @@
 using Xunit;
 using Cxpa.Emulator;
 using Cxpa.Engine;
+using Cxpa.Engine.Runs;
 
 namespace Cxpa.Engine.Tests;
 
@@ -80,7 +81,7 @@ public sealed class ClientTests : IAsyncLifetime
     {
         _server.Faults.Delay("GET /api/agents/42/runs/*", 3000);
         var c = new CxpaClient(new CxpaEndpoint(_server.BaseUrl, CxpaAuthKind.IngestApiKey, Secret.FromString(EmulatorConfig.DemoSharedIngestKey)),
-            new CxpaCallOptions { Deadline = DateTimeOffset.UtcNow.AddMilliseconds(400) });
+            new CxpaCallOptions { Deadline = WaitDeadline.At(DateTimeOffset.UtcNow.AddMilliseconds(400)) });
         var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => c.GetRunAsync(42, 77, default));
         Assert.Equal(77, ex.RunId);
     }

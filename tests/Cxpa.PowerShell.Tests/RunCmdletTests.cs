@@ -412,7 +412,7 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
         // The hosted engine is not the console host, as in Azure Automation: waits tell they are alive in the Information
         // stream (job output keeps it), also with progress off. The 30-second interval is shortened for the test.
         var r = _emu.Run("""
-            $field = (Get-Command Wait-CxpaRun).ImplementingType.Assembly.GetType('Cxpa.PowerShell.CxpaRunCmdlet', $true).GetField('HeartbeatInterval', [System.Reflection.BindingFlags]'NonPublic, Static')
+            $field = (Get-Command Wait-CxpaRun).ImplementingType.Assembly.GetType('Cxpa.PowerShell.RunWaitLoop', $true).GetField('HeartbeatInterval', [System.Reflection.BindingFlags]'NonPublic, Static')
             $saved = $field.GetValue($null)
             try {
                 $field.SetValue($null, [TimeSpan]::FromMilliseconds(200))

@@ -1,6 +1,7 @@
 using System;
 using System.Net.Http;
 using Cxpa.Engine.Json;
+using Cxpa.Engine.Runs;
 
 namespace Cxpa.Engine
 {
@@ -36,7 +37,7 @@ namespace Cxpa.Engine
         }
         private long _maximumResponseBytes = DefaultMaximumResponseBytes;
         /// <summary>The overall deadline of the operation (the caller's wait budget); null for none.</summary>
-        public DateTimeOffset? Deadline { get; set; }
+        public WaitDeadline? Deadline { get; set; }
         /// <summary>Where the engine tells what it does.</summary>
         public ICxpaLog Log { get; set; } = NullLog.Instance;
         /// <summary>

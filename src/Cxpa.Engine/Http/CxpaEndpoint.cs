@@ -29,7 +29,7 @@ namespace Cxpa.Engine
                 throw new CxpaConfigurationException("The key or token is empty.", "MissingKey");
             if (baseUrl.Scheme == Uri.UriSchemeHttp && !allowUnencryptedAuthentication && !IsLoopback(baseUrl))
                 throw new CxpaConfigurationException(
-                    $"Refusing to send a key over unencrypted http:// to {baseUrl.Host}. Use https://, or pass -AllowUnencryptedAuthentication if you accept the risk.",
+                    $"Refusing to send a key over unencrypted http:// to {baseUrl.Host}. Use https://, or allow unencrypted authentication explicitly if you accept the risk.",
                     "UnencryptedAuthentication");
             var s = baseUrl.GetLeftPart(UriPartial.Path);
             BaseUrl = new Uri(s.EndsWith("/", StringComparison.Ordinal) ? s : s + "/");

@@ -143,7 +143,7 @@ namespace Cxpa.Engine.Http
                 if (ra != null)
                 {
                     if (ra > opts.MaximumRetryAfter) return false;
-                    if (opts.Deadline is { } d && opts.TimeProvider.GetUtcNow() + ra.Value > d) return false;
+                    if (opts.Deadline?.Remaining is { } left && ra.Value > left) return false;
                 }
                 return true;
             }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Cxpa.Engine.Runs;
 
 namespace Cxpa.Engine
 {
@@ -49,7 +50,7 @@ namespace Cxpa.Engine
         /// When the wait ends (on the client's clock): no delay runs past it, and <see cref="NextAsync"/> throws
         /// <see cref="CxpaTimeoutException"/> once it is reached. Null (the default unless the client has a deadline) for none.
         /// </summary>
-        public DateTimeOffset? Deadline { get; set; }
+        public WaitDeadline? Deadline { get; set; }
         /// <summary>Polls that failed transiently and were ridden out, over the waiter's life.</summary>
         public int TransientFailures { get; private set; }
 
@@ -103,7 +104,7 @@ namespace Cxpa.Engine
                 {
                     var delay = NextDelay();
                     var time = _client.Options.TimeProvider;
-                    if (Deadline is { } d && time.GetUtcNow() + delay > d) delay = d - time.GetUtcNow();
+                    if (Deadline?.Remaining is { } left && delay > left) delay = left;
                     if (delay > TimeSpan.Zero) await Clock.Delay(time, delay, ct).ConfigureAwait(false);
                     ThrowIfDeadlinePassed();
                     var next = TimeSpan.FromTicks((long)(_interval.Ticks * 1.5));
@@ -207,7 +208,7 @@ namespace Cxpa.Engine
         internal bool IsTransient(Exception ex, CancellationToken ct)
         {
             if (ct.IsCancellationRequested || DeadlinePassed()) return false;
-            if (_client.Options.Deadline is { } own && _client.Options.TimeProvider.GetUtcNow() >= own) return false;
+            if (_client.Options.Deadline is { HasPassed: true }) return false;
             switch (ex)
             {
                 case CxpaApiException api: return api.Status is 408 or 429 or 500 or 502 or 503 or 504;
@@ -218,7 +219,7 @@ namespace Cxpa.Engine
             }
         }
 
-        private bool DeadlinePassed() => Deadline is { } d && _client.Options.TimeProvider.GetUtcNow() >= d;
+        private bool DeadlinePassed() => Deadline is { HasPassed: true };
 
         private void ThrowIfDeadlinePassed()
         {

@@ -81,7 +81,7 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Builds and stores the connection. Nothing is sent: the platform checks the secret on first use.</summary>
         protected override void EndProcessing()
         {
-            var url = BaseUrl ?? CxpaApiCmdlet.EnvUrl();
+            var url = BaseUrl ?? ConnectionResolver.EnvUrl();
             if (url == null)
                 Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
             var ingestKey = ParameterSetName == IngestCredentialSet ? PasswordOf(Credential!, "Credential", "the agent's ingest API key") : IngestApiKey;
@@ -92,16 +92,16 @@ namespace Cxpa.PowerShell.Cmdlets
                 switch (ParameterSetName)
                 {
                     case ZoneSet:
-                        c = CxpaApiCmdlet.ZoneConnection(url!, ZoneToken!, AllowUnencryptedAuthentication, "Connect-Cxpa");
+                        c = ConnectionResolver.ZoneConnection(url!, ZoneToken!, AllowUnencryptedAuthentication, "Connect-Cxpa");
                         break;
                     case RuntimeSet:
                     case RuntimeCredentialSet:
-                        var ep = new CxpaEndpoint(url!, CxpaAuthKind.AgentApiKey, Secret.FromSecureString(agentKey!), AllowUnencryptedAuthentication);
+                        var ep = ConnectionResolver.Endpoint(url!, CxpaAuthKind.AgentApiKey, Secret.FromSecureString(agentKey!), AllowUnencryptedAuthentication);
                         if (CredentialsToken != null && CredentialsToken.Length > 0) ep.CredentialsToken = Secret.FromSecureString(CredentialsToken);
                         c = new CxpaConnection(ep, "Connect-Cxpa") { RunId = RunId };
                         break;
                     default:
-                        c = new CxpaConnection(new CxpaEndpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(ingestKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
+                        c = new CxpaConnection(ConnectionResolver.Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(ingestKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
                         break;
                 }
             }

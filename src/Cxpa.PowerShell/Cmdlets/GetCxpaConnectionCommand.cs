@@ -20,11 +20,11 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             var c = ConnectionStore.Get();
             if (c != null) { WriteObject(c); return; }
-            var url = CxpaApiCmdlet.EnvUrl();
+            var url = ConnectionResolver.EnvUrl();
             var key = Environment.GetEnvironmentVariable("CXPA_INGEST_KEY");
             if (url != null && !string.IsNullOrEmpty(key))
             {
-                try { WriteObject(new CxpaConnection(new CxpaEndpoint(url, CxpaAuthKind.IngestApiKey, Secret.FromString(key!)), "Environment")); }
+                try { WriteObject(new CxpaConnection(ConnectionResolver.Endpoint(url, CxpaAuthKind.IngestApiKey, Secret.FromString(key!), false), "Environment")); }
                 catch (CxpaConfigurationException ex) { WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url)); }
             }
             else WriteVerbose("Not connected: run Connect-Cxpa, or set $env:CXPA_API_URL and $env:CXPA_INGEST_KEY.");

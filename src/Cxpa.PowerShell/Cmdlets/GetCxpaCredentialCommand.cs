@@ -68,9 +68,12 @@ namespace Cxpa.PowerShell.Cmdlets
             if (ParameterSetName == RuntimeSet)
             {
                 long runId = RunId;
-                var c = ResolveRuntime(AgentApiKey, CredentialsToken, ref runId);
+                var c = Connections.Runtime(AgentApiKey, CredentialsToken, ref runId);
                 try
                 {
+                    // Checked here so that the message names the parameter; nothing is sent without the token.
+                    if (c.Endpoint.CredentialsToken == null)
+                        throw new CxpaConfigurationException("Resolving a credential needs the run's credentials token (-CredentialsToken).", "MissingCredentialsToken");
                     var d = Await(CreateClient(c).ResolveCredentialAsync(ConnectionId, runId, StopToken));
                     WriteObject(CxpaCredential.From(d, ConnectionId, AsPlainText));
                 }
@@ -80,10 +83,9 @@ namespace Cxpa.PowerShell.Cmdlets
             }
 
             CxpaConnection zone;
-            if (ZoneToken != null) zone = ZoneFromParameter(ZoneToken);
-            else zone = ResolveConnection(new[] { CxpaAuthKind.ZoneToken }, null, null, "No zone token: pass -ZoneToken, or run Connect-Cxpa -ZoneToken <token>.");
-            var agentId = AgentId > 0 ? AgentId : zone.AgentId ?? 0;
-            if (agentId <= 0) Fail("MissingAgentId", "-AgentId is required when the zone token has no agentId claim.", ErrorCategory.InvalidArgument);
+            if (ZoneToken != null) zone = Connections.ZoneFromParameter(ZoneToken);
+            else zone = Connections.Resolve(new[] { CxpaAuthKind.ZoneToken }, null, null, "No zone token: pass -ZoneToken, or run Connect-Cxpa -ZoneToken <token>.");
+            var agentId = Connections.AgentId(AgentId, zone, "-AgentId is required when the zone token has no agentId claim.");
             try
             {
                 var d = Await(CreateClient(zone).GetZoneCredentialAsync(agentId, IntegrationKey, StopToken));

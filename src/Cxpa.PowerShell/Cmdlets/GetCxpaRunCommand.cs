@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading.Tasks;
-using System.Security;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets
@@ -12,26 +11,9 @@ namespace Cxpa.PowerShell.Cmdlets
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "CxpaRun", HelpUri = HelpUris.Docs + "Get-CxpaRun.md")]
     [OutputType(typeof(Run))]
-    public sealed class GetCxpaRunCommand : CxpaRunCmdlet
+    public sealed class GetCxpaRunCommand : CxpaRunIdCmdlet
     {
         #region Parameters
-
-        /// <summary>The agent the runs belong to. In zone mode it defaults to the zone token's agentId claim. Binds from the pipeline by property name.</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(AgentIdCompleter))]
-        [ValidateRange(1, long.MaxValue)]
-        public long AgentId { get; set; }
-
-        /// <summary>One or more run ids. Binds from the pipeline by property name (a run, a registration, an ingest result).</summary>
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [ValidateRange(1, long.MaxValue)]
-        public long[] RunId { get; set; } = Array.Empty<long>();
-
-        /// <summary>A zone token: reads through the zone endpoints.</summary>
-        [Parameter]
-        [SecretTransformation]
-        [ValidateNotNull]
-        public SecureString? ZoneToken { get; set; }
 
         /// <summary>
         /// How many reads may be in flight at once (1–64, default 8). Runs are still written in input order, each error in
@@ -45,21 +27,16 @@ namespace Cxpa.PowerShell.Cmdlets
 
         #region Overrides
 
-        private CxpaConnection? _connection;
         private Cxpa.Engine.CxpaClient? _client;
 
         /// <summary>Resolves the connection once.</summary>
-        protected override void BeginProcessing()
-        {
-            _connection = ResolveRunConnection(ZoneToken);
-            _client = CreateClient(_connection);
-        }
+        protected override void BeginProcessing() => _client = CreateClient(ResolveRunConnection());
 
         /// <summary>Starts the reads of this record's run ids; writes the runs that are done, in input order.</summary>
         protected override void ProcessRecord()
         {
-            var agentId = ResolveAgentId(AgentId, _connection!);
-            _connection!.NoteAgent(agentId);
+            var agentId = ResolveAgentId();
+            RunConnection.NoteAgent(agentId);
             foreach (var id in RunId)
             {
                 // Reads overlap (up to -ThrottleLimit); output keeps the input order. A GET has no side effect, so one sent

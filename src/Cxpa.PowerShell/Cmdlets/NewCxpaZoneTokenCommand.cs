@@ -58,7 +58,7 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Mints the token.</summary>
         protected override void EndProcessing()
         {
-            var (bytes, audience) = ResolveZoneSecret(Secret, MyInvocation.BoundParameters.ContainsKey(nameof(Secret)), Audience);
+            var (bytes, audience) = ZoneSecrets.Resolve(this, Secret, MyInvocation.BoundParameters.ContainsKey(nameof(Secret)), Audience);
             if (Lifetime <= TimeSpan.Zero) Fail("InvalidLifetime", "-Lifetime must be positive.", ErrorCategory.InvalidArgument);
             var token = ZoneTokens.Mint(bytes, new ZoneTokenDescriptor
             {

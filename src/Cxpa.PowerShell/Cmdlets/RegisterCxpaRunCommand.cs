@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using Cxpa.Engine.Operations;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets
@@ -54,7 +55,8 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             if (!TryJson(InputObject, "InputObject", anyValue: false, out var input) || !TryJson(Metadata, "Metadata", anyValue: false, out var metadata)) return;
-            if (!ShouldProcess($"POST api/agents/{AgentId}/runs/register with externalRunId '{ExternalRunId}', {InputConverter.Summarize(input)}", $"Register run '{ExternalRunId}' of agent {AgentId}")) return;
+            var operation = CxpaOperations.Register(AgentId, ExternalRunId, input, metadata, UserId);
+            if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
             _connection!.NoteAgent(AgentId);
             try
             {

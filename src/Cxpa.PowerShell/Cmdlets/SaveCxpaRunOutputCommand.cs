@@ -1,8 +1,9 @@
 using System;
 using System.IO;
 using System.Management.Automation;
-using System.Security;
 using Cxpa.Engine;
+using Cxpa.Engine.Operations;
+using Cxpa.Engine.Runs;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets
@@ -14,23 +15,12 @@ namespace Cxpa.PowerShell.Cmdlets
         HelpUri = HelpUris.Docs + "Save-CxpaRunOutput.md")]
     [OutputType(typeof(FileInfo), ParameterSetName = new[] { PathSet })]
     [OutputType(typeof(SavedRunOutput), ParameterSetName = new[] { StreamSet })]
-    public sealed class SaveCxpaRunOutputCommand : CxpaRunCmdlet
+    public sealed class SaveCxpaRunOutputCommand : CxpaRunInputCmdlet
     {
         private const string PathSet = "Path";
         private const string StreamSet = "Stream";
 
         #region Parameters
-
-        /// <summary>The agent (output_kind file_download). In zone mode it defaults to the zone token's agentId claim.</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(AgentIdCompleter))]
-        [ValidateRange(1, long.MaxValue)]
-        public long AgentId { get; set; }
-
-        /// <summary>The run's input: a hashtable, a PSCustomObject or JSON text of an object. Each pipeline input starts one run and saves one file.</summary>
-        [Parameter(Position = 1, ValueFromPipeline = true)]
-        [Alias("Input")]
-        public object? InputObject { get; set; }
 
         /// <summary>A directory (the file name comes from the platform's Content-Disposition) or a file path. Defaults to the current directory.</summary>
         [Parameter(ParameterSetName = PathSet)]
@@ -46,12 +36,6 @@ namespace Cxpa.PowerShell.Cmdlets
         [ValidateNotNull]
         public Stream? Destination { get; set; }
 
-        /// <summary>A zone token: downloads through the zone endpoints.</summary>
-        [Parameter]
-        [SecretTransformation]
-        [ValidateNotNull]
-        public SecureString? ZoneToken { get; set; }
-
         /// <summary>The longest the platform may wait for the runtime to start answering, in seconds (capped at 300 by the platform). Default 300.</summary>
         [Parameter]
         [Alias("TimeoutSec")]
@@ -62,7 +46,6 @@ namespace Cxpa.PowerShell.Cmdlets
 
         #region Overrides
 
-        private CxpaConnection? _connection;
         private string _directory = "";
         private string? _fileName;
 
@@ -72,7 +55,7 @@ namespace Cxpa.PowerShell.Cmdlets
             if (ParameterSetName == StreamSet)
             {
                 RequireWritable();
-                _connection = ResolveRunConnection(ZoneToken);
+                ResolveRunConnection();
                 return;
             }
             var target = Path == null
@@ -99,31 +82,31 @@ namespace Cxpa.PowerShell.Cmdlets
                 if (File.Exists(target) && !Force)
                     Fail("FileExists", $"The file '{target}' exists. Use -Force to replace it.", ErrorCategory.ResourceExists, target);
             }
-            _connection = ResolveRunConnection(ZoneToken);
+            ResolveRunConnection();
         }
 
         /// <summary>Starts one run and saves its file.</summary>
         protected override void ProcessRecord()
         {
-            var agentId = ResolveAgentId(AgentId, _connection!);
-            if (!TryJson(InputObject, "InputObject", anyValue: false, out var input)) return;
+            var agentId = ResolveAgentId();
+            if (!TryInput(out var input)) return;
             var toStream = ParameterSetName == StreamSet;
             if (toStream) RequireWritable();
-            var zone = _connection!.Endpoint.AuthKind == CxpaAuthKind.ZoneToken;
-            var path = (zone ? $"api/zones/agents/{agentId}/runs" : $"api/agents/{agentId}/runs") + "/trigger-and-download";
+            // -WaitTimeoutSeconds here is the platform's window for the runtime to start the file, not a budget for the download.
+            var window = WaitDeadline.Start(WaitTimeoutSeconds).ServerWindow(CxpaOperations.PlatformWaitCeiling);
+            var operation = CxpaOperations.TriggerAndDownload(AuthKind, agentId, input, window);
             var into = toStream ? $"writing it into the destination stream ({Destination!.GetType().Name})"
                 : $"saving to {(_fileName != null ? System.IO.Path.Combine(_directory, _fileName) : _directory)}";
-            if (!ShouldProcess($"POST {path} with {InputConverter.Summarize(input)}, {into}",
-                $"Start a run of agent {agentId} and save its file")) return;
+            if (!ShouldProcess($"{operation.WhatIfTarget}, {into}", operation.WhatIfAction)) return;
             if (!toStream) RequireFolderWritable();
-            _connection.NoteAgent(agentId);
+            RunConnection.NoteAgent(agentId);
 
-            var client = CreateClient(_connection);
+            var client = CreateClient(RunConnection);
             var ticker = new ProgressTicker(this, $"Saving the output of agent {agentId}");
             try
             {
                 var started = DateTimeOffset.UtcNow;
-                using var answer = Await(client.TriggerAndDownloadAsync(agentId, input, TimeSpan.FromSeconds(WaitTimeoutSeconds), StopToken),
+                using var answer = Await(client.TriggerAndDownloadAsync(agentId, input, window, StopToken),
                     () => ticker.Update($"Waiting for the runtime ({(DateTimeOffset.UtcNow - started).TotalSeconds:0} s)"));
                 if (answer.TimedOut)
                 {

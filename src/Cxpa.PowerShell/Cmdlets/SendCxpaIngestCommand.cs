@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using Cxpa.Engine.Operations;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets
@@ -57,7 +58,8 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             if (!TryJson(Output, "Output", anyValue: true, out var output)) return;
             var status = Status.ToLowerInvariant();
-            if (!ShouldProcess($"POST api/agents/{AgentId}/runs/ingest with externalRunId '{ExternalRunId}', status {status}, output: {InputConverter.Summarize(output)}", $"Report run '{ExternalRunId}' of agent {AgentId} as {status}")) return;
+            var operation = CxpaOperations.Ingest(AgentId, ExternalRunId, status, output, Outputs, ErrorMessage);
+            if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
             _connection!.NoteAgent(AgentId);
             try
             {

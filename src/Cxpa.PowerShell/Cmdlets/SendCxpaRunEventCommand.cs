@@ -1,7 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
+using Cxpa.Engine.Operations;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets
@@ -102,84 +102,65 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             long runId = RunId;
-            var connection = ResolveRuntime(AgentApiKey, CredentialsToken, ref runId);
-            string ev;
-            var body = new Dictionary<string, object?>();
+            var connection = Connections.Runtime(AgentApiKey, CredentialsToken, ref runId);
+            RunEvent runEvent;
             try
             {
-                switch (ParameterSetName)
-                {
-                    case StartedSet:
-                        ev = "started";
-                        body["type"] = "started";
-                        break;
-                    case CompleteSet:
-                        ev = "complete";
-                        body["type"] = "output";
-                        // Without -Output the key is left out: "output": null would erase the last intermediate output.
-                        if (MyInvocation.BoundParameters.ContainsKey(nameof(Output))) body["output"] = InputConverter.ToJsonValue(Output, "Output");
-                        if (Outputs != null) body["outputs"] = Outputs.Value;
-                        body["complete"] = true;
-                        break;
-                    case FailSet:
-                    case FailRecordSet:
-                        ev = "fail";
-                        body["type"] = "output";
-                        body["failed"] = true;
-                        body["error"] = ErrorBody();
-                        break;
-                    case WaitingSet:
-                        ev = "waiting";
-                        body["type"] = "waiting";
-                        body["tokenId"] = TokenId;
-                        body["description"] = Description;
-                        if (Output != null) body["output"] = InputConverter.ToJsonValue(Output, "Output");
-                        break;
-                    default:
-                        ev = "output";
-                        body["type"] = "output";
-                        body["output"] = InputConverter.ToJsonValue(Output, "Output");
-                        if (Outputs != null) body["outputs"] = Outputs.Value;
-                        break;
-                }
+                runEvent = ToRunEvent();
             }
             catch (ArgumentException ex)
             {
-                WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, ex is InputPolicyException p ? p.Path : Output) { ErrorDetails = new ErrorDetails(ex.Message) });
+                WriteInvalidInput(ex, Output);
                 return;
             }
-            if (!ShouldProcess($"POST api/runs/{runId}/callback with a '{ev}' event", $"Report '{ev}' for run {runId}")) return;
+            var operation = CxpaOperations.SendRunEvent(runId, runEvent);
+            if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
             try
             {
-                WriteObject(Await(CreateClient(connection).SendRunEventAsync(runId, ev, body, StopToken)));
+                WriteObject(Await(CreateClient(connection).SendRunEventAsync(runId, runEvent, StopToken)));
             }
             catch (PipelineStoppedException) { throw; }
-            catch (Exception ex) { WriteCxpaError(ex, runId, $"Reporting '{ev}' for run {runId}"); }
+            catch (Exception ex) { WriteCxpaError(ex, runId, $"Reporting '{runEvent.Name}' for run {runId}"); }
         }
 
         #endregion
 
         #region Private
 
-        private Dictionary<string, object?> ErrorBody()
+        /// <summary>The event the parameter set names; -Output becomes a JSON value (an ArgumentException when it cannot).</summary>
+        private RunEvent ToRunEvent()
         {
-            var e = new Dictionary<string, object?>();
-            if (ErrorRecord != null)
+            switch (ParameterSetName)
             {
-                var ex = ErrorRecord.Exception;
-                e["message"] = ErrorRecord.ErrorDetails?.Message is { Length: > 0 } m ? m : ex?.Message ?? ErrorRecord.ToString();
-                e["name"] = ex?.GetType().Name ?? ErrorRecord.FullyQualifiedErrorId;
-                var stack = ErrorRecord.ScriptStackTrace;
-                if (!string.IsNullOrEmpty(ex?.StackTrace)) stack = string.IsNullOrEmpty(stack) ? ex!.StackTrace : stack + "\n" + ex!.StackTrace;
-                if (!string.IsNullOrEmpty(stack)) e["stack"] = stack;
+                case StartedSet:
+                    return new RunStartedEvent();
+                case CompleteSet:
+                    // Without -Output the key is left out: "output": null would erase the last intermediate output.
+                    return MyInvocation.BoundParameters.ContainsKey(nameof(Output))
+                        ? new RunCompleteEvent(OutputJson(), Outputs)
+                        : new RunCompleteEvent(Outputs);
+                case FailSet:
+                    return new RunFailEvent(Message, Name, Stack);
+                case FailRecordSet:
+                    return FromErrorRecord(ErrorRecord!);
+                case WaitingSet:
+                    return new RunWaitingEvent(TokenId, Description, Output != null ? OutputJson() : null);
+                default:
+                    return new RunOutputEvent(OutputJson(), Outputs);
             }
-            else
-            {
-                e["message"] = Message;
-                if (Name != null) e["name"] = Name;
-                if (Stack != null) e["stack"] = Stack;
-            }
-            return e;
+        }
+
+        private object? OutputJson() => InputConverter.ToJsonValue(Output, nameof(Output));
+
+        /// <summary>A failure from an ErrorRecord: its message (ErrorDetails first), the exception's type name and the script and .NET stack traces.</summary>
+        private static RunFailEvent FromErrorRecord(ErrorRecord record)
+        {
+            var ex = record.Exception;
+            var message = record.ErrorDetails?.Message is { Length: > 0 } m ? m : ex?.Message ?? record.ToString();
+            var name = ex?.GetType().Name ?? record.FullyQualifiedErrorId;
+            var stack = record.ScriptStackTrace;
+            if (!string.IsNullOrEmpty(ex?.StackTrace)) stack = string.IsNullOrEmpty(stack) ? ex!.StackTrace : stack + "\n" + ex!.StackTrace;
+            return new RunFailEvent(message, name, string.IsNullOrEmpty(stack) ? null : stack);
         }
 
         #endregion

@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
-using System.Security;
 using Cxpa.Engine;
+using Cxpa.Engine.Operations;
+using Cxpa.Engine.Runs;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets
@@ -12,26 +13,9 @@ namespace Cxpa.PowerShell.Cmdlets
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "CxpaRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Docs + "Start-CxpaRun.md")]
     [OutputType(typeof(Run))]
-    public sealed class StartCxpaRunCommand : CxpaRunCmdlet
+    public sealed class StartCxpaRunCommand : CxpaRunInputCmdlet
     {
         #region Parameters
-
-        /// <summary>The agent to run. In zone mode it defaults to the zone token's agentId claim.</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(AgentIdCompleter))]
-        [ValidateRange(1, long.MaxValue)]
-        public long AgentId { get; set; }
-
-        /// <summary>The run's input: a hashtable, a PSCustomObject or JSON text of an object. Each pipeline input starts one run.</summary>
-        [Parameter(Position = 1, ValueFromPipeline = true)]
-        [Alias("Input")]
-        public object? InputObject { get; set; }
-
-        /// <summary>A zone token: starts the run through the zone endpoints on behalf of the token's user.</summary>
-        [Parameter]
-        [SecretTransformation]
-        [ValidateNotNull]
-        public SecureString? ZoneToken { get; set; }
 
         /// <summary>Waits for the run to finish (trigger-and-wait, then polling if the server's window elapses).</summary>
         [Parameter]
@@ -47,27 +31,27 @@ namespace Cxpa.PowerShell.Cmdlets
 
         #region Overrides
 
-        private CxpaConnection? _connection;
-
         /// <summary>Resolves the connection before any input arrives.</summary>
         protected override void BeginProcessing()
         {
             if (WaitTimeoutSeconds > 0 && !Wait) Fail("TimeoutWithoutWait", "-WaitTimeoutSeconds applies with -Wait only.", ErrorCategory.InvalidArgument);
-            _connection = ResolveRunConnection(ZoneToken);
+            ResolveRunConnection();
         }
 
         /// <summary>Starts one run for this input.</summary>
         protected override void ProcessRecord()
         {
-            var agentId = ResolveAgentId(AgentId, _connection!);
-            if (!TryJson(InputObject, "InputObject", anyValue: false, out var input)) return;
-            var zone = _connection!.Endpoint.AuthKind == CxpaAuthKind.ZoneToken;
-            var path = zone ? $"api/zones/agents/{agentId}/runs" + (Wait ? "/trigger-and-wait" : "") : $"api/agents/{agentId}/runs/" + (Wait ? "trigger-and-wait" : "trigger");
-            if (!ShouldProcess($"POST {path} with {InputConverter.Summarize(input)}", $"Start a run of agent {agentId}")) return;
+            var agentId = ResolveAgentId();
+            if (!TryInput(out var input)) return;
+            // The budget's clock starts as this record's run is started; the server's wait window is the budget, capped.
+            var deadline = WaitDeadline.Start(Wait ? WaitTimeoutSeconds : 0);
+            var window = deadline.ServerWindow(CxpaOperations.PlatformWaitCeiling);
+            var operation = Wait ? CxpaOperations.TriggerAndWait(AuthKind, agentId, input, window) : CxpaOperations.Trigger(AuthKind, agentId, input);
+            if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
 
-            _connection.NoteAgent(agentId);
-            var started = DateTimeOffset.UtcNow;
-            var client = CreateClient(_connection, Wait && WaitTimeoutSeconds > 0 ? WaitTimeoutSeconds + 5 : 0);
+            RunConnection.NoteAgent(agentId);
+            // The trigger-and-wait call itself may run a little past the budget: the platform answers when its window ends.
+            var client = CreateClient(RunConnection, deadline.WithGrace(TimeSpan.FromSeconds(5)));
             try
             {
                 if (!Wait)
@@ -75,13 +59,12 @@ namespace Cxpa.PowerShell.Cmdlets
                     WriteObject(Await(client.TriggerRunAsync(agentId, input, StopToken)));
                     return;
                 }
-                var window = WaitTimeoutSeconds > 0 ? TimeSpan.FromSeconds(WaitTimeoutSeconds) : CxpaClient.PlatformWaitCeiling;
                 var ticker = new ProgressTicker(this, $"Running agent {agentId}");
                 TriggerWaitResult result;
                 try
                 {
                     result = Await(client.TriggerAndWaitAsync(agentId, input, window, StopToken),
-                        () => ticker.Update($"Waiting on the platform ({(DateTimeOffset.UtcNow - started).TotalSeconds:0} s)"));
+                        () => ticker.Update($"Waiting on the platform ({deadline.Elapsed.TotalSeconds:0} s)"));
                 }
                 finally { ticker.Complete(); }
                 if (!result.TimedOut)
@@ -92,14 +75,13 @@ namespace Cxpa.PowerShell.Cmdlets
                 }
                 WriteVerbose($"The platform's wait window elapsed; run {result.RunId} goes on. Polling it.");
                 var pending = new Run { RunId = result.RunId, AgentId = agentId, Input = RunReader.EchoInput(input, PSObjectFactory.Instance), Status = RunStatus.Running };
-                if (WaitTimeoutSeconds > 0 && DateTimeOffset.UtcNow >= started.AddSeconds(WaitTimeoutSeconds))
+                if (deadline.HasPassed)
                 {
                     WriteObject(pending);
-                    WriteError(RunOutcome.Timeout(pending, WaitTimeoutSeconds));
+                    WriteError(RunOutcome.Timeout(pending, deadline.Seconds));
                     return;
                 }
-                var pollClient = CreateClient(_connection);
-                WaitAndOutput(pollClient, new List<Run> { pending }, WaitTimeoutSeconds, any: false, startedAt: started);
+                new RunWaitLoop(this).Run(CreateClient(RunConnection), new List<Run> { pending }, deadline, any: false);
             }
             catch (PipelineStoppedException) { throw; }
             catch (Exception ex) when (!(ex is PipelineStoppedException))

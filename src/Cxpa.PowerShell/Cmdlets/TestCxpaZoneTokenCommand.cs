@@ -76,7 +76,7 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             if (AsPlainText && !PassThru)
                 Fail("AsPlainTextWithoutPassThru", "-AsPlainText applies to the token of the -PassThru result: add -PassThru.", ErrorCategory.InvalidArgument);
-            (_secret, _audience) = ResolveZoneSecret(Secret, MyInvocation.BoundParameters.ContainsKey(nameof(Secret)), Audience);
+            (_secret, _audience) = ZoneSecrets.Resolve(this, Secret, MyInvocation.BoundParameters.ContainsKey(nameof(Secret)), Audience);
             _tolerance = TimeSpan.FromSeconds(ClockToleranceSec);
         }
 

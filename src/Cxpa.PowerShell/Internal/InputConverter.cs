@@ -277,27 +277,5 @@ namespace Cxpa.PowerShell.Internal
             public new bool Equals(object? x, object? y) => ReferenceEquals(x, y);
             public int GetHashCode(object obj) => RuntimeHelpers.GetHashCode(obj);
         }
-
-        /// <summary>A redacted summary of a body for -WhatIf and Verbose: key names only, never values.</summary>
-        public static string Summarize(object? value)
-        {
-            switch (value)
-            {
-                case null: return "no input";
-                case JsonText t:
-                    var parsed = JsonTree.Parse(t.Text) as IDictionary<string, object?>;
-                    return parsed == null ? "JSON text" : Keys(parsed.Keys);
-                case IDictionary<string, object?> d: return Keys(d.Keys);
-                default: return value.GetType().Name;
-            }
-        }
-
-        private static string Keys(ICollection<string> keys)
-        {
-            if (keys.Count == 0) return "an empty object";
-            var names = new List<string>(keys);
-            var shown = names.Count > 8 ? string.Join(", ", names.GetRange(0, 8)) + $", … ({names.Count} keys)" : string.Join(", ", names);
-            return "an object with keys " + shown + " (values not shown)";
-        }
     }
 }

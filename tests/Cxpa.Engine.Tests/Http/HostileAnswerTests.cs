@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Cxpa.Engine;
+using Cxpa.Engine.Operations;
 using Microsoft.Extensions.Time.Testing;
 using Cxpa.Engine.Tests.Support;
 using Xunit;
@@ -221,7 +222,7 @@ public sealed class HostileAnswerTests
     {
         var (client, h, time) = Create(kind: CxpaAuthKind.AgentApiKey);
         h.Throw(Reset()).Json("""{"ok":true}""");
-        var ex = await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => Drive(time, client.SendRunEventAsync(5, "output", new Dictionary<string, object?> { ["event"] = "output" }, CancellationToken.None)));
+        var ex = await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => Drive(time, client.SendRunEventAsync(5, new RunOutputEvent("partial"), CancellationToken.None)));
         Assert.Contains("may have recorded the event", ex.Message);
         Assert.Equal(5, ex.RunId);
         Assert.Single(h.Requests);

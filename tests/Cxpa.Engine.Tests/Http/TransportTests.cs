@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Cxpa.Engine;
+using Cxpa.Engine.Runs;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -175,7 +176,7 @@ public sealed class TransportTests
     public async Task A_Retry_After_past_the_deadline_ends_the_retries()
     {
         var (client, h, time) = Create();
-        client.Options.Deadline = time.GetUtcNow().AddSeconds(5);
+        client.Options.Deadline = WaitDeadline.At(time.GetUtcNow().AddSeconds(5), time);
         h.Answer(HttpStatusCode.ServiceUnavailable, null, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(10)));
         await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, client.GetRunAsync(42, 7, CancellationToken.None)));
         Assert.Single(h.Requests);
@@ -206,7 +207,7 @@ public sealed class TransportTests
     public async Task The_deadline_ends_a_call_that_is_still_waiting()
     {
         var (client, h, time) = Create(o => o.MaximumRetryCount = 0);
-        client.Options.Deadline = time.GetUtcNow().AddSeconds(30);
+        client.Options.Deadline = WaitDeadline.At(time.GetUtcNow().AddSeconds(30), time);
         h.Never();
         var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => Drive(time, client.GetRunAsync(42, 7, CancellationToken.None)));
         Assert.Contains("did not finish within the time allowed", ex.Message);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Cxpa.Engine;
+using Cxpa.Engine.Runs;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -211,7 +212,7 @@ public sealed class RunWaiterResilienceTests
     public async Task The_deadline_ends_a_wait_that_keeps_failing_at_the_deadline()
     {
         var (waiter, h, time, _) = Create();
-        waiter.Deadline = Start.AddSeconds(30);
+        waiter.Deadline = WaitDeadline.At(Start.AddSeconds(30), time);
         h.Answer(HttpStatusCode.ServiceUnavailable, times: 1000);
         var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => Drive(time, waiter.NextAsync(CancellationToken.None)));
         Assert.Equal(7, ex.RunId);
@@ -225,7 +226,7 @@ public sealed class RunWaiterResilienceTests
     [Fact]
     public async Task The_deadline_wins_over_a_longer_retry_after()
     {
-        var (waiter, h, time, _) = Create(o => o.Deadline = Start.AddSeconds(30));
+        var (waiter, h, time, _) = Create(o => o.Deadline = WaitDeadline.At(Start.AddSeconds(30), o.TimeProvider));
         h.Answer(HttpStatusCode.ServiceUnavailable, retryAfter: TimeSpan.FromSeconds(60));
         await Assert.ThrowsAsync<CxpaTimeoutException>(() => Drive(time, waiter.NextAsync(CancellationToken.None)));
         Assert.InRange(time.GetUtcNow(), Start.AddSeconds(30), Start.AddSeconds(31));

@@ -1,0 +1,90 @@
+using System;
+using System.Threading;
+
+namespace Cxpa.Engine.Runs
+{
+    /// <summary>
+    /// The wait budget of one operation (the cmdlets' -WaitTimeoutSeconds), built once when its clock starts and read on its
+    /// <see cref="TimeProvider"/> by every place that enforces it: the client (no request runs past it), the run waiter (no
+    /// delay runs past it), the cmdlets' wait loop (progress, the timed-out outcome) and the server's wait window.
+    /// A budget of 0 seconds or less is no deadline at all.
+    /// </summary>
+    public sealed class WaitDeadline
+    {
+        private WaitDeadline(TimeProvider time, DateTimeOffset startedAt, DateTimeOffset? endsAt, int seconds)
+        {
+            Time = time;
+            StartedAt = startedAt;
+            EndsAt = endsAt;
+            Seconds = seconds;
+        }
+
+        /// <summary>Starts a budget of <paramref name="seconds"/> now (0 or less: none) on <paramref name="time"/> (default: the system clock).</summary>
+        public static WaitDeadline Start(int seconds, TimeProvider? time = null)
+        {
+            var t = time ?? TimeProvider.System;
+            var now = t.GetUtcNow();
+            return seconds > 0 ? new WaitDeadline(t, now, now.AddSeconds(seconds), seconds) : new WaitDeadline(t, now, null, 0);
+        }
+
+        /// <summary>A deadline at a given instant on <paramref name="time"/> (default: the system clock); its clock starts now.</summary>
+        public static WaitDeadline At(DateTimeOffset endsAt, TimeProvider? time = null)
+        {
+            var t = time ?? TimeProvider.System;
+            var now = t.GetUtcNow();
+            var seconds = (int)Math.Max(0, Math.Ceiling((endsAt - now).TotalSeconds));
+            return new WaitDeadline(t, now, endsAt, seconds);
+        }
+
+        /// <summary>The clock the deadline is read on.</summary>
+        public TimeProvider Time { get; }
+        /// <summary>When the budget's clock started.</summary>
+        public DateTimeOffset StartedAt { get; }
+        /// <summary>When the budget runs out; null when there is no deadline.</summary>
+        public DateTimeOffset? EndsAt { get; }
+        /// <summary>The budget in whole seconds as given (0: none).</summary>
+        public int Seconds { get; }
+        /// <summary>True when there is a deadline.</summary>
+        public bool IsBounded => EndsAt != null;
+        /// <summary>Time since the clock started.</summary>
+        public TimeSpan Elapsed => Time.GetUtcNow() - StartedAt;
+
+        /// <summary>Time left (never negative); null when there is no deadline.</summary>
+        public TimeSpan? Remaining
+        {
+            get
+            {
+                if (EndsAt is not { } end) return null;
+                var left = end - Time.GetUtcNow();
+                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+            }
+        }
+
+        /// <summary>Whole seconds left for a progress display; -1 when there is no deadline.</summary>
+        public int SecondsLeft => Remaining is { } left ? (int)left.TotalSeconds : -1;
+
+        /// <summary>True once the deadline is reached.</summary>
+        public bool HasPassed => EndsAt is { } end && Time.GetUtcNow() >= end;
+
+        /// <summary>The same deadline moved later by <paramref name="grace"/> (same start, same clock): the outer limit of one call that waits on the server for the whole budget.</summary>
+        public WaitDeadline WithGrace(TimeSpan grace)
+            => EndsAt is { } end ? new WaitDeadline(Time, StartedAt, end + grace, Seconds) : this;
+
+        /// <summary>
+        /// The server-side wait window to ask for: the whole budget, capped at <paramref name="ceiling"/>; the ceiling when
+        /// there is no deadline.
+        /// </summary>
+        public TimeSpan ServerWindow(TimeSpan ceiling)
+            => IsBounded && TimeSpan.FromSeconds(Seconds) < ceiling ? TimeSpan.FromSeconds(Seconds) : ceiling;
+
+        /// <summary>
+        /// A cancellation source linked to <paramref name="ct"/> that also cancels when the deadline is reached (at once,
+        /// asynchronously, when it has passed already). The caller disposes it.
+        /// </summary>
+        public CancellationTokenSource Link(CancellationToken ct)
+        {
+            if (Remaining is not { } left) return CancellationTokenSource.CreateLinkedTokenSource(ct);
+            return Clock.CancelAfter(Time, ct, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using Cxpa.Engine;
+using Cxpa.Engine.Zone;
+using Cxpa.PowerShell.Internal;
+
+namespace Cxpa.PowerShell
+{
+    /// <summary>
+    /// Where a cmdlet's call goes and with which secret: -Connection, then -BaseUrl and the cmdlet's key parameters, then
+    /// the Connect-Cxpa default, then $env:CXPA_API_URL / PLATFORM_API_BASE_URL and $env:CXPA_INGEST_KEY. Also the agent id
+    /// (the parameter, else the zone token's claim) and the run id of a runtime call. Every refusal is a terminating error
+    /// raised before anything is sent.
+    /// </summary>
+    internal sealed class ConnectionResolver
+    {
+        private readonly CxpaApiCmdlet _cmdlet;
+
+        internal ConnectionResolver(CxpaApiCmdlet cmdlet) => _cmdlet = cmdlet;
+
+        /// <summary>The connection for the accepted kinds of secret, with an explicit secret from the cmdlet's own parameters.</summary>
+        internal CxpaConnection Resolve(CxpaAuthKind[] accepted, CxpaAuthKind? explicitKind, SecureString? explicitKey, string missingKeyHelp)
+        {
+            var connection = _cmdlet.Connection;
+            if (connection != null)
+            {
+                if (_cmdlet.BaseUrl != null || explicitKey != null)
+                    _cmdlet.Fail("ConnectionConflict", "Pass either -Connection or -BaseUrl and a key, not both.", ErrorCategory.InvalidArgument);
+                if (!accepted.Contains(connection.Endpoint.AuthKind))
+                    _cmdlet.Fail("WrongKeyKind", $"{_cmdlet.MyInvocation.MyCommand.Name} needs {string.Join(" or ", accepted.Select(CxpaClient.Describe))}, but -Connection holds {CxpaClient.Describe(connection.Endpoint.AuthKind)}.", ErrorCategory.InvalidArgument);
+                return connection;
+            }
+
+            var def = ConnectionStore.Get();
+            Uri? url = _cmdlet.BaseUrl ?? def?.BaseUrl ?? EnvUrl();
+            if (url == null)
+                _cmdlet.Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa -BaseUrl <url> ..., or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+
+            var allow = _cmdlet.AllowUnencryptedAuthentication.IsPresent;
+            try
+            {
+                if (explicitKey != null && explicitKind != null)
+                    return new CxpaConnection(Endpoint(url!, explicitKind.Value, Secret.FromSecureString(explicitKey), allow), "Parameters");
+                // The default's key goes only to the default's URL: a different -BaseUrl needs its own key.
+                if (def != null && accepted.Contains(def.Endpoint.AuthKind) && (_cmdlet.BaseUrl == null || SameUrl(_cmdlet.BaseUrl, def.BaseUrl)))
+                    return def;
+                if (accepted.Contains(CxpaAuthKind.IngestApiKey) && Environment.GetEnvironmentVariable("CXPA_INGEST_KEY") is { Length: > 0 } envKey)
+                    return new CxpaConnection(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow), "Environment");
+            }
+            catch (CxpaConfigurationException ex)
+            {
+                _cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url));
+            }
+            _cmdlet.Fail("MissingKey", missingKeyHelp, ErrorCategory.InvalidArgument);
+            return null!;
+        }
+
+        /// <summary>A runtime connection: the -AgentApiKey/-CredentialsToken parameters, else the Connect-Cxpa -AgentApiKey default; and the run id.</summary>
+        internal CxpaConnection Runtime(SecureString? agentApiKey, SecureString? credentialsToken, ref long runId)
+        {
+            CxpaConnection c;
+            var token = credentialsToken != null && credentialsToken.Length > 0 ? Secret.FromSecureString(credentialsToken) : null;
+            if (agentApiKey != null)
+            {
+                c = Resolve(new[] { CxpaAuthKind.AgentApiKey }, CxpaAuthKind.AgentApiKey, agentApiKey, "");
+                if (token != null) c.Endpoint.CredentialsToken = token;
+            }
+            else
+            {
+                c = Resolve(new[] { CxpaAuthKind.AgentApiKey }, null, null,
+                    "No agent API key: pass -AgentApiKey (it binds from the trigger payload), or run Connect-Cxpa -AgentApiKey <key> -RunId <id>.");
+                if (token != null)
+                {
+                    var ep = Endpoint(c.BaseUrl, CxpaAuthKind.AgentApiKey, c.Endpoint.Key, c.Endpoint.AllowUnencryptedAuthentication);
+                    ep.CredentialsToken = token;
+                    c = new CxpaConnection(ep, "Parameters") { RunId = c.RunId };
+                }
+            }
+            if (runId <= 0) runId = c.RunId ?? 0;
+            if (runId <= 0) _cmdlet.Fail("MissingRunId", "-RunId is required (it binds from the trigger payload, or comes from Connect-Cxpa -RunId).", ErrorCategory.InvalidArgument);
+            return c;
+        }
+
+        /// <summary>A zone connection from a -ZoneToken parameter, with the URL from -BaseUrl, the default connection or the environment.</summary>
+        internal CxpaConnection ZoneFromParameter(SecureString zoneToken)
+        {
+            if (_cmdlet.Connection != null) _cmdlet.Fail("ConnectionConflict", "Pass either -Connection or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
+            var url = _cmdlet.BaseUrl ?? ConnectionStore.Get()?.BaseUrl ?? EnvUrl();
+            if (url == null) _cmdlet.Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+            try { return ZoneConnection(url!, zoneToken, _cmdlet.AllowUnencryptedAuthentication, "Parameters"); }
+            catch (CxpaConfigurationException ex) { _cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url)); return null!; }
+        }
+
+        /// <summary>The agent id: the parameter, else the zone token's agentId claim, else a terminating MissingAgentId error.</summary>
+        internal long AgentId(long agentId, CxpaConnection connection, string missingHelp)
+        {
+            if (agentId > 0) return agentId;
+            if (connection.Endpoint.AuthKind == CxpaAuthKind.ZoneToken && connection.AgentId is > 0) return connection.AgentId.Value;
+            _cmdlet.Fail("MissingAgentId", missingHelp, ErrorCategory.InvalidArgument);
+            return 0;
+        }
+
+        /// <summary>Makes a zone connection from a zone token, reading its claims (unverified: the platform checks it).</summary>
+        internal static CxpaConnection ZoneConnection(Uri url, SecureString token, bool allowUnencrypted, string source)
+        {
+            var secret = Secret.FromSecureString(token);
+            var claims = ZoneTokens.ReadUnverified(secret.Reveal());
+            return new CxpaConnection(Endpoint(url, CxpaAuthKind.ZoneToken, secret, allowUnencrypted), source)
+            {
+                AgentId = claims?.AgentId,
+                UserId = claims?.UserId,
+                ExpiresAt = claims?.ExpiresAt,
+            };
+        }
+
+        /// <summary>
+        /// The engine endpoint; the engine's refusal of a key over unencrypted http:// is reworded to name the parameter
+        /// that allows it (matched by its ErrorId).
+        /// </summary>
+        internal static CxpaEndpoint Endpoint(Uri url, CxpaAuthKind kind, Secret key, bool allowUnencrypted)
+        {
+            try
+            {
+                return new CxpaEndpoint(url, kind, key, allowUnencrypted);
+            }
+            catch (CxpaConfigurationException ex) when (ex.ErrorId == "UnencryptedAuthentication")
+            {
+                throw new CxpaConfigurationException(
+                    $"Refusing to send a key over unencrypted http:// to {url.Host}. Use https://, or pass -AllowUnencryptedAuthentication if you accept the risk.",
+                    ex.ErrorId, ex);
+            }
+        }
+
+        /// <summary>The platform URL from $env:CXPA_API_URL, else $env:PLATFORM_API_BASE_URL; null when neither is a URL.</summary>
+        internal static Uri? EnvUrl()
+        {
+            foreach (var name in new[] { "CXPA_API_URL", "PLATFORM_API_BASE_URL" })
+            {
+                var s = Environment.GetEnvironmentVariable(name);
+                if (!string.IsNullOrWhiteSpace(s) && Uri.TryCreate(s!.Trim(), UriKind.Absolute, out var u)) return u;
+            }
+            return null;
+        }
+
+        private static bool SameUrl(Uri a, Uri b)
+            => Uri.Compare(new Uri(a.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"), new Uri(b.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
+                UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+    }
+}
