@@ -30,7 +30,7 @@ namespace Cxpa.PowerShell
             using var cts = deadline.Link(_cmdlet.StopToken);
             int total = runs.Count, finished = 0;
             bool timedOut = false;
-            var lastHeartbeat = deadline.Time.GetUtcNow();
+            var lastHeartbeat = deadline.Now;
             void Tick()
             {
                 var pending = total - finished;
@@ -39,7 +39,7 @@ namespace Cxpa.PowerShell
                     ? $"Run {runs[0].RunId}: {waiter.Pending.FirstOrDefault()?.Status ?? "waiting"} ({elapsed.TotalSeconds:0} s)"
                     : $"{finished} of {total} runs finished, {pending} pending ({elapsed.TotalSeconds:0} s)";
                 ticker.Update(status, total > 1 ? finished * 100 / total : -1, deadline.SecondsLeft);
-                var now = deadline.Time.GetUtcNow();
+                var now = deadline.Now;
                 if (NonInteractive && now - lastHeartbeat >= HeartbeatInterval)
                 {
                     lastHeartbeat = now;

@@ -19,18 +19,25 @@ namespace Cxpa.Engine.Runs
             Seconds = seconds;
         }
 
-        /// <summary>Starts a budget of <paramref name="seconds"/> now (0 or less: none) on <paramref name="time"/> (default: the system clock).</summary>
-        public static WaitDeadline Start(int seconds, TimeProvider? time = null)
+        /// <summary>Starts a budget of <paramref name="seconds"/> now (0 or less: none) on the system clock.</summary>
+        /// <remarks>Callers built for netstandard2.0 use the overloads without a clock: naming the clock type would tie them to its package.</remarks>
+        public static WaitDeadline Start(int seconds) => Start(seconds, TimeProvider.System);
+
+        /// <summary>Starts a budget of <paramref name="seconds"/> now (0 or less: none) on <paramref name="time"/>.</summary>
+        public static WaitDeadline Start(int seconds, TimeProvider time)
         {
-            var t = time ?? TimeProvider.System;
+            var t = time ?? throw new ArgumentNullException(nameof(time));
             var now = t.GetUtcNow();
             return seconds > 0 ? new WaitDeadline(t, now, now.AddSeconds(seconds), seconds) : new WaitDeadline(t, now, null, 0);
         }
 
-        /// <summary>A deadline at a given instant on <paramref name="time"/> (default: the system clock); its clock starts now.</summary>
-        public static WaitDeadline At(DateTimeOffset endsAt, TimeProvider? time = null)
+        /// <summary>A deadline at a given instant on the system clock; its clock starts now.</summary>
+        public static WaitDeadline At(DateTimeOffset endsAt) => At(endsAt, TimeProvider.System);
+
+        /// <summary>A deadline at a given instant on <paramref name="time"/>; its clock starts now.</summary>
+        public static WaitDeadline At(DateTimeOffset endsAt, TimeProvider time)
         {
-            var t = time ?? TimeProvider.System;
+            var t = time ?? throw new ArgumentNullException(nameof(time));
             var now = t.GetUtcNow();
             var seconds = (int)Math.Max(0, Math.Ceiling((endsAt - now).TotalSeconds));
             return new WaitDeadline(t, now, endsAt, seconds);
@@ -46,8 +53,10 @@ namespace Cxpa.Engine.Runs
         public int Seconds { get; }
         /// <summary>True when there is a deadline.</summary>
         public bool IsBounded => EndsAt != null;
+        /// <summary>The current time on the deadline's clock.</summary>
+        public DateTimeOffset Now => Time.GetUtcNow();
         /// <summary>Time since the clock started.</summary>
-        public TimeSpan Elapsed => Time.GetUtcNow() - StartedAt;
+        public TimeSpan Elapsed => Now - StartedAt;
 
         /// <summary>Time left (never negative); null when there is no deadline.</summary>
         public TimeSpan? Remaining

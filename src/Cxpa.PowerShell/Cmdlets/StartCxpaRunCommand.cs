@@ -43,13 +43,15 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             var agentId = ResolveAgentId();
             if (!TryInput(out var input)) return;
-            // The budget's clock starts as this record's run is started; the server's wait window is the budget, capped.
-            var deadline = WaitDeadline.Start(Wait ? WaitTimeoutSeconds : 0);
-            var window = deadline.ServerWindow(CxpaOperations.PlatformWaitCeiling);
+            var budget = Wait ? WaitTimeoutSeconds : 0;
+            // The server's wait window is the budget, capped at the platform's ceiling.
+            var window = WaitDeadline.Start(budget).ServerWindow(CxpaOperations.PlatformWaitCeiling);
             var operation = Wait ? CxpaOperations.TriggerAndWait(AuthKind, agentId, input, window) : CxpaOperations.Trigger(AuthKind, agentId, input);
             if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
 
             RunConnection.NoteAgent(agentId);
+            // The budget's clock starts once the run is confirmed, as it is started.
+            var deadline = WaitDeadline.Start(budget);
             // The trigger-and-wait call itself may run a little past the budget: the platform answers when its window ends.
             var client = CreateClient(RunConnection, deadline.WithGrace(TimeSpan.FromSeconds(5)));
             try
