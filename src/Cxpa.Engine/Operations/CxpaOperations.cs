@@ -16,10 +16,11 @@ namespace Cxpa.Engine.Operations
         /// <summary>Starts a run (trigger; zone: runs.create). Not idempotent: never resent once it may have reached the platform.</summary>
         public static CxpaOperation Trigger(CxpaAuthKind kind, long agentId, object? input)
         {
+            // The zone form creates the run with a POST on the runs collection; the ingest-key form has its trigger route.
             var zone = IsZone(kind);
-            return new CxpaOperation("trigger", HttpMethod.Post, zone ? AgentRuns(kind, agentId) : AgentRuns(kind, agentId) + "/trigger",
-                Obj(zone ? "payload" : "input", input ?? new Dictionary<string, object?>()), RetryMode.UntilReached,
-                WithInput(zone ? AgentRuns(kind, agentId) : AgentRuns(kind, agentId) + "/trigger", input), StartText(agentId))
+            var route = zone ? AgentRuns(kind, agentId) : AgentRuns(kind, agentId) + "/trigger";
+            return new CxpaOperation("trigger", HttpMethod.Post, route, Obj(zone ? "payload" : "input", input ?? new Dictionary<string, object?>()),
+                RetryMode.UntilReached, WithInput(route, input), StartText(agentId))
             { NoStore = zone };
         }
 
