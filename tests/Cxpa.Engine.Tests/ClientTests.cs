@@ -1,6 +1,8 @@
-using Xunit;
 using Cxpa.Emulator;
+using Cxpa.Engine.Http;
+using Cxpa.Engine.Runs;
 using Cxpa.Engine;
+using Xunit;
 
 namespace Cxpa.Engine.Tests;
 

@@ -1,7 +1,8 @@
-using System.Text;
 using System.Text.RegularExpressions;
-using Xunit;
+using System.Text;
+using Cxpa.Engine.Downloads;
 using Cxpa.Engine;
+using Xunit;
 
 namespace Cxpa.Engine.Tests;
 

@@ -2,7 +2,7 @@ using System;
 using System.Net.Http;
 using Cxpa.Engine.Json;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Http
 {
     /// <summary>Retries, timeouts and logging for the calls of one client.</summary>
     public sealed class CxpaCallOptions

@@ -1,18 +1,19 @@
-using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Net;
-using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Net.Http;
 using System.Net.Sockets;
-using System.Text;
+using System.Net;
 using System.Text.Json;
-using System.Threading;
+using System.Text;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using Cxpa.Engine.Json;
-using Polly;
+using Cxpa.Engine.Models;
 using Polly.Retry;
+using Polly;
 
 namespace Cxpa.Engine.Http
 {

@@ -1,10 +1,11 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
+using Cxpa.Engine.Http;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Runs
 {
     /// <summary>
     /// Waits on many runs in one loop by polling GET of each pending run. <see cref="NextAsync"/> returns the runs

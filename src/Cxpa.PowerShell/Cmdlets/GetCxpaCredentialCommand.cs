@@ -1,6 +1,7 @@
-using System;
 using System.Management.Automation;
 using System.Security;
+using System;
+using Cxpa.Engine.Http;
 using Cxpa.Engine;
 using Cxpa.PowerShell.Internal;
 

@@ -1,7 +1,9 @@
-using System;
 using System.IO;
 using System.Management.Automation;
 using System.Security;
+using System;
+using Cxpa.Engine.Downloads;
+using Cxpa.Engine.Http;
 using Cxpa.Engine;
 using Cxpa.PowerShell.Internal;
 

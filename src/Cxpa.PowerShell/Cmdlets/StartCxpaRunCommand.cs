@@ -1,7 +1,9 @@
-using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
+using System;
+using Cxpa.Engine.Http;
+using Cxpa.Engine.Models;
 using Cxpa.Engine;
 using Cxpa.PowerShell.Internal;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cxpa.Engine.Http;
 using Cxpa.Engine;
 
 namespace Cxpa.PowerShell.Internal

@@ -1,9 +1,10 @@
-using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.Collections.Specialized;
+using System.Collections;
 using System.Management.Automation;
 using System.Security;
+using System;
+using Cxpa.Engine.Models;
 using Cxpa.Engine;
 
 namespace Cxpa

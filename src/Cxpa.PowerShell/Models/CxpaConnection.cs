@@ -1,4 +1,5 @@
 using System;
+using Cxpa.Engine.Http;
 using Cxpa.Engine;
 
 namespace Cxpa

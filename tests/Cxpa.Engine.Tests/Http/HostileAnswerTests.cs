@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
+using Cxpa.Engine.Http;
+using Cxpa.Engine.Tests.Support;
 using Cxpa.Engine;
 using Microsoft.Extensions.Time.Testing;
-using Cxpa.Engine.Tests.Support;
 using Xunit;
 
 namespace Cxpa.Engine.Tests.Http;
