@@ -1,9 +1,9 @@
+using System;
 using System.Buffers;
 using System.IO;
 using System.Net.Http;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Models;
 

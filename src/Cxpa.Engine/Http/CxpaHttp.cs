@@ -1,19 +1,19 @@
+using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Net.Http.Headers;
-using System.Net.Http;
-using System.Net.Sockets;
 using System.Net;
-using System.Text.Json;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
-using System.Threading.Tasks;
+using System.Text.Json;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Cxpa.Engine.Json;
 using Cxpa.Engine.Models;
-using Polly.Retry;
 using Polly;
+using Polly.Retry;
 
 namespace Cxpa.Engine.Http
 {
