@@ -1,13 +1,13 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using System.Threading;
-using System;
+using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
 using Cxpa.Engine.Zone;
-using Cxpa.Engine;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell

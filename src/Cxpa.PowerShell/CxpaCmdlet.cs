@@ -1,9 +1,9 @@
-using System.Management.Automation;
-using System.Threading.Tasks;
-using System.Threading;
 using System;
-using Cxpa.Engine.Http;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell

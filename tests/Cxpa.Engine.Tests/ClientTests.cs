@@ -1,7 +1,7 @@
 using Cxpa.Emulator;
+using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
-using Cxpa.Engine;
 using Xunit;
 
 namespace Cxpa.Engine.Tests;

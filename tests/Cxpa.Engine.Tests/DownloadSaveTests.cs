@@ -1,10 +1,10 @@
-using System.Net.Http.Headers;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
+using Cxpa.Engine;
 using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Tests.Support;
-using Cxpa.Engine;
 using Xunit;
 
 namespace Cxpa.Engine.Tests;

@@ -1,9 +1,9 @@
-using System.Net.Http.Headers;
 using System.Net;
+using System.Net.Http.Headers;
+using Cxpa.Engine;
 using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Tests.Support;
-using Cxpa.Engine;
 using Xunit;
 
 namespace Cxpa.Engine.Tests;

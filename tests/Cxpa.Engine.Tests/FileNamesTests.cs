@@ -1,7 +1,7 @@
-using System.Text.RegularExpressions;
 using System.Text;
-using Cxpa.Engine.Downloads;
+using System.Text.RegularExpressions;
 using Cxpa.Engine;
+using Cxpa.Engine.Downloads;
 using Xunit;
 
 namespace Cxpa.Engine.Tests;

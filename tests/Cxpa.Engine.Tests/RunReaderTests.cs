@@ -1,10 +1,10 @@
+using System;
 using System.Collections.Generic;
 using System.Text.Json;
-using System;
+using Cxpa;
+using Cxpa.Engine;
 using Cxpa.Engine.Json;
 using Cxpa.Engine.Models;
-using Cxpa.Engine;
-using Cxpa;
 using Xunit;
 
 namespace Cxpa.Engine.Tests;

@@ -1,8 +1,8 @@
+using System;
 using System.Management.Automation;
 using System.Security;
-using System;
-using Cxpa.Engine.Http;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets

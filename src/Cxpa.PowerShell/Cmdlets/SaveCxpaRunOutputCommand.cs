@@ -1,10 +1,10 @@
+using System;
 using System.IO;
 using System.Management.Automation;
 using System.Security;
-using System;
+using Cxpa.Engine;
 using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Http;
-using Cxpa.Engine;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets

@@ -1,11 +1,11 @@
+using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Collections.Specialized;
-using System.Collections;
 using System.Management.Automation;
 using System.Security;
-using System;
-using Cxpa.Engine.Models;
 using Cxpa.Engine;
+using Cxpa.Engine.Models;
 
 namespace Cxpa
 {

@@ -1,5 +1,5 @@
-using System.Security;
 using System;
+using System.Security;
 using Cxpa.Engine.Models;
 
 namespace Cxpa

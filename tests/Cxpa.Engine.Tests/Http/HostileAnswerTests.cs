@@ -1,9 +1,9 @@
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
+using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Tests.Support;
-using Cxpa.Engine;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 

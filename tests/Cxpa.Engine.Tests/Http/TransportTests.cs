@@ -1,9 +1,9 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Net;
 using System.Text;
-using Cxpa.Engine.Http;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 

@@ -1,10 +1,10 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Net;
 using System.Text;
+using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
-using Cxpa.Engine;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
