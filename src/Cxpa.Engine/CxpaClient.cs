@@ -5,8 +5,10 @@ using System.Net.Http;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Json;
+using Cxpa.Engine.Models;
 using Cxpa.Engine.Operations;
 
 namespace Cxpa.Engine

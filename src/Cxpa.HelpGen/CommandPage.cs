@@ -4,58 +4,6 @@ using Markdig.Syntax;
 
 namespace Cxpa.HelpGen;
 
-/// <summary>One parameter of a page: its description and one yaml block per group of parameter sets.</summary>
-public sealed class ParameterDoc
-{
-    public string Name { get; init; } = "";
-    public List<string> Description { get; } = new();
-    public List<ParameterMeta> Meta { get; } = new();
-
-    /// <summary>The yaml block that covers a parameter set ("(All)" covers every set).</summary>
-    public ParameterMeta? For(string set) =>
-        Meta.FirstOrDefault(m => m.Sets.Contains(set, StringComparer.OrdinalIgnoreCase))
-        ?? Meta.FirstOrDefault(m => m.Sets.Contains("(All)", StringComparer.OrdinalIgnoreCase));
-}
-
-/// <summary>The platyPS yaml block of a parameter.</summary>
-public sealed class ParameterMeta
-{
-    public string Type { get; init; } = "Object";
-    public List<string> Sets { get; init; } = new();
-    public List<string> Aliases { get; init; } = new();
-    public bool Required { get; init; }
-    /// <summary>"Named" or a number.</summary>
-    public string Position { get; init; } = "Named";
-    public string DefaultValue { get; init; } = "None";
-    public string PipelineInput { get; init; } = "False";
-    public bool Globbing { get; init; }
-}
-
-/// <summary>One syntax block: the parameter set and the parameter names in the order the syntax line shows them.</summary>
-public sealed class SyntaxDoc
-{
-    public string SetName { get; init; } = "(All)";
-    public bool IsDefault { get; init; }
-    public string Line { get; init; } = "";
-    public List<string> ParameterNames { get; } = new();
-}
-
-/// <summary>An example: title, code, and the sentences after the code.</summary>
-public sealed class ExampleDoc
-{
-    public string Title { get; init; } = "";
-    public List<string> Introduction { get; } = new();
-    public string Code { get; set; } = "";
-    public List<string> Remarks { get; } = new();
-}
-
-/// <summary>A type under INPUTS or OUTPUTS.</summary>
-public sealed class TypeDoc
-{
-    public string Name { get; init; } = "";
-    public List<string> Description { get; } = new();
-}
-
 /// <summary>A cmdlet page in the platyPS layout, parsed.</summary>
 public sealed class CommandPage
 {

@@ -92,6 +92,3 @@ public static class Program
         File.WriteAllText(path, content, encoding);
     }
 }
-
-/// <summary>A docs page that does not follow the expected layout.</summary>
-public sealed class DocFormatException(string message) : Exception(message);

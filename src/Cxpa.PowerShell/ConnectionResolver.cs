@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.Engine.Zone;
 using Cxpa.PowerShell.Internal;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
 using Cxpa.PowerShell.Internal;
 

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell

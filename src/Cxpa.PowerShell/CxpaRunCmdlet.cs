@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Security;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell

@@ -7,8 +7,8 @@ public static class Probe
 {
     public static async Task RunAsync(Uri baseUrl, long agent, long runId, RawClient raw)
     {
-        Cxpa.Engine.CxpaClient Make(int retries) => new(new Cxpa.Engine.CxpaEndpoint(baseUrl, Cxpa.Engine.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey), false),
-            new Cxpa.Engine.CxpaCallOptions { MaximumRetryCount = retries });
+        Cxpa.Engine.CxpaClient Make(int retries) => new(new Cxpa.Engine.Http.CxpaEndpoint(baseUrl, Cxpa.Engine.Http.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey), false),
+            new Cxpa.Engine.Http.CxpaCallOptions { MaximumRetryCount = retries });
         var e3 = Make(3);
         var e0 = Make(0);
         const int n = 1000;
@@ -41,7 +41,7 @@ public static class Probe
         static double Each(Action a) { for (int i = 0; i < 1000; i++) a(); var sw = System.Diagnostics.Stopwatch.StartNew(); for (int i = 0; i < 10000; i++) a(); return sw.Elapsed.TotalMilliseconds / 10; }
         using var parsed = System.Text.Json.JsonDocument.Parse(body);
         var secret = Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey);
-        Console.WriteLine($"probe µs each: parse {Each(() => System.Text.Json.JsonDocument.Parse(body).Dispose()):0.00} FromJson(dict) {Each(() => Cxpa.Engine.RunReader.FromJson(parsed.RootElement, Cxpa.Engine.Json.DictionaryObjectFactory.Instance)):0.00} reveal {Each(() => secret.Reveal()):0.00} uri {Each(() => new Uri(baseUrl, path)):0.00} linkedcts+cancelafter {Each(() => { using var c = CancellationTokenSource.CreateLinkedTokenSource(default(CancellationToken)); c.CancelAfter(30000); }):0.00} body {body.Length} B");
+        Console.WriteLine($"probe µs each: parse {Each(() => System.Text.Json.JsonDocument.Parse(body).Dispose()):0.00} FromJson(dict) {Each(() => Cxpa.Engine.Models.RunReader.FromJson(parsed.RootElement, Cxpa.Engine.Json.DictionaryObjectFactory.Instance)):0.00} reveal {Each(() => secret.Reveal()):0.00} uri {Each(() => new Uri(baseUrl, path)):0.00} linkedcts+cancelafter {Each(() => { using var c = CancellationTokenSource.CreateLinkedTokenSource(default(CancellationToken)); c.CancelAfter(30000); }):0.00} body {body.Length} B");
         Console.WriteLine($"probe µs/GET: raw {Stats.Median(a.Skip(1)):0} engine(retry 3) {Stats.Median(b.Skip(1)):0} engine(retry 0) {Stats.Median(c.Skip(1)):0} raw-mimic {Stats.Median(d.Skip(1)):0}  (per {n}, ms ≙ µs)");
     }
 
@@ -51,11 +51,11 @@ public static class Probe
     /// </summary>
     public static async Task DownloadAsync(Uri baseUrl, long agent, RawClient raw, string dir)
     {
-        var engine = new Cxpa.Engine.CxpaClient(new Cxpa.Engine.CxpaEndpoint(baseUrl, Cxpa.Engine.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey), false));
+        var engine = new Cxpa.Engine.CxpaClient(new Cxpa.Engine.Http.CxpaEndpoint(baseUrl, Cxpa.Engine.Http.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey), false));
         async Task Save()
         {
             using var answer = await engine.TriggerAndDownloadAsync(agent, null, TimeSpan.FromSeconds(300), default);
-            var saved = await answer.SaveAsync(dir, "engine.bin", true, new Cxpa.Engine.DownloadProgress(), default);
+            var saved = await answer.SaveAsync(dir, "engine.bin", true, new Cxpa.Engine.Downloads.DownloadProgress(), default);
             File.Delete(saved.Path);
         }
         var rawFile = Path.Combine(dir, "raw.bin");

@@ -131,7 +131,7 @@ public sealed class Suite
         // Where the time goes: one invocation with every id (no per-object binding), and the bare pipeline of the same objects.
         ps.Set("ids", Enumerable.Repeat(runId, n).ToArray());
         var oneCall = Stats.MedianOf3(() => ps.Run("$null = Get-CxpaRun -AgentId $agent -RunId $ids", ("agent", GetAgent)));
-        var engine = new Cxpa.Engine.CxpaClient(new Cxpa.Engine.CxpaEndpoint(raw.Http.BaseAddress!, Cxpa.Engine.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey), false));
+        var engine = new Cxpa.Engine.CxpaClient(new Cxpa.Engine.Http.CxpaEndpoint(raw.Http.BaseAddress!, Cxpa.Engine.Http.CxpaAuthKind.IngestApiKey, Cxpa.Engine.Secret.FromString(EmulatorConfig.DemoSharedIngestKey), false));
         var engineAsync = Stats.Median(Enumerable.Range(0, 3).Select(_ => Stats.TimeAsync(async () => { for (int i = 0; i < n; i++) await engine.GetRunAsync(GetAgent, runId, default); }).GetAwaiter().GetResult()));
         var engineBlocking = Stats.MedianOf3(() => { for (int i = 0; i < n; i++) { var t = engine.GetRunAsync(GetAgent, runId, default); while (!t.IsCompleted) t.Wait(100); t.GetAwaiter().GetResult(); } });
         var sequential = Stats.MedianOf3(() => ps.Run("$null = $objs | Get-CxpaRun -ThrottleLimit 1"));

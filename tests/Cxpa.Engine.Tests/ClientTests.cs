@@ -1,7 +1,8 @@
-using Xunit;
 using Cxpa.Emulator;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
+using Xunit;
 
 namespace Cxpa.Engine.Tests;
 

@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Cxpa.Engine;
+using Cxpa.Engine.Downloads;
+using Cxpa.Engine.Http;
 using Cxpa.Engine.Tests.Support;
 using Xunit;
-using Cxpa.Engine;
-using Cxpa.Engine.Http;
 
 namespace Cxpa.Engine.Tests;
 

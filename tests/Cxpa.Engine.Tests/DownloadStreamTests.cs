@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Cxpa.Engine;
+using Cxpa.Engine.Downloads;
+using Cxpa.Engine.Http;
 using Cxpa.Engine.Tests.Support;
 using Xunit;
-using Cxpa.Engine;
-using Cxpa.Engine.Http;
 
 namespace Cxpa.Engine.Tests;
 

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Xunit;
 using Cxpa.Engine;
+using Cxpa.Engine.Downloads;
+using Xunit;
 
 namespace Cxpa.Engine.Tests;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Cxpa;
 using Cxpa.Engine;
 using Cxpa.Engine.Json;
+using Cxpa.Engine.Models;
 using Xunit;
 
 namespace Cxpa.Engine.Tests;

@@ -5,22 +5,10 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Models;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Downloads
 {
-    /// <summary>Live counters of a download, read by the pipeline thread for progress.</summary>
-    public sealed class DownloadProgress
-    {
-        private long _bytes;
-        /// <summary>Bytes written so far.</summary>
-        public long BytesWritten => Interlocked.Read(ref _bytes);
-        /// <summary>Content-Length, when sent.</summary>
-        public long? TotalBytes { get; internal set; }
-        /// <summary>The file name being written, once known.</summary>
-        public string? FileName { get; internal set; }
-        internal void Add(int n) => Interlocked.Add(ref _bytes, n);
-    }
-
     /// <summary>The open answer of a trigger-and-download: either a file stream to save, or a 202 timed-out placeholder.</summary>
     public sealed class DownloadAnswer : IDisposable
     {

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Downloads
 {
     /// <summary>Checks a download folder before a run is started, so that a save that cannot succeed sends nothing.</summary>
     public static class DownloadFolder

@@ -5,7 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Downloads
 {
     /// <summary>Safe file names from Content-Disposition.</summary>
     public static class FileNames

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Downloads
 {
     /// <summary>
     /// The temporary download files this process is writing. When the process ends (exit, or SIGTERM/SIGHUP on .NET 8+)

@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Http
 {
     /// <summary>
     /// Timeouts and delays on the client's <see cref="TimeProvider"/>: the system clock in use, a fake one in the engine's

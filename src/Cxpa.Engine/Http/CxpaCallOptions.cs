@@ -3,7 +3,7 @@ using System.Net.Http;
 using Cxpa.Engine.Json;
 using Cxpa.Engine.Runs;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Http
 {
     /// <summary>Retries, timeouts and logging for the calls of one client.</summary>
     public sealed class CxpaCallOptions

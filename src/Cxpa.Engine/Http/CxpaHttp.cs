@@ -11,6 +11,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Cxpa.Engine.Json;
+using Cxpa.Engine.Models;
 using Polly;
 using Polly.Retry;
 

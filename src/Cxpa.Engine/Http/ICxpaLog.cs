@@ -1,4 +1,4 @@
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Http
 {
     /// <summary>Where the engine tells what it does. Called from any thread; implementations queue for the pipeline thread.</summary>
     public interface ICxpaLog

@@ -8,60 +8,6 @@ using System.Text.Json;
 
 namespace Cxpa.Engine.Json
 {
-    /// <summary>Builds the objects that JSON objects and arrays become (plain dictionaries by default; PSObjects in PowerShell).</summary>
-    public interface IJsonObjectFactory
-    {
-        /// <summary>Creates the value for a JSON object.</summary>
-        object CreateObject(List<KeyValuePair<string, object?>> properties);
-        /// <summary>Creates the value for a JSON array.</summary>
-        object CreateArray(List<object?> items);
-    }
-
-    /// <summary>JSON objects become Dictionary&lt;string, object?&gt;; arrays object?[].</summary>
-    public sealed class DictionaryObjectFactory : IJsonObjectFactory
-    {
-        /// <summary>The shared instance.</summary>
-        public static readonly DictionaryObjectFactory Instance = new DictionaryObjectFactory();
-
-        /// <inheritdoc />
-        public object CreateObject(List<KeyValuePair<string, object?>> properties)
-        {
-            var d = new Dictionary<string, object?>(properties.Count, StringComparer.Ordinal);
-            foreach (var kv in properties) d[kv.Key] = kv.Value;
-            return d;
-        }
-
-        /// <inheritdoc />
-        public object CreateArray(List<object?> items) => items.ToArray();
-    }
-
-    /// <summary>JSON text given by the user, sent as it is once checked to be a JSON object.</summary>
-    public sealed class JsonText
-    {
-        /// <summary>Checks that the text is one JSON object.</summary>
-        public JsonText(string text)
-        {
-            if (text == null) throw new ArgumentNullException(nameof(text));
-            try
-            {
-                using var doc = JsonDocument.Parse(text, JsonTree.DocumentOptions);
-                if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                    throw new ArgumentException($"The JSON text must be an object ({{...}}), not {JsonTree.KindName(doc.RootElement.ValueKind)}.");
-            }
-            catch (JsonException ex)
-            {
-                throw new ArgumentException("The text is not valid JSON: " + ex.Message, ex);
-            }
-            Text = text;
-        }
-
-        /// <summary>The JSON text.</summary>
-        public string Text { get; }
-
-        /// <inheritdoc />
-        public override string ToString() => Text;
-    }
-
     /// <summary>Conversion between JSON and plain .NET values, without reflection.</summary>
     public static class JsonTree
     {

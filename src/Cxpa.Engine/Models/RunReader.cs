@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Cxpa.Engine.Json;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Models
 {
     /// <summary>Reads run rows into <see cref="Run"/> (the type lives in Cxpa.Types, which has no JSON dependency).</summary>
     public static class RunReader

@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Cxpa.Engine.Runs;
+using Cxpa.Engine.Http;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Runs
 {
     /// <summary>
     /// Waits on many runs in one loop by polling GET of each pending run. <see cref="NextAsync"/> returns the runs

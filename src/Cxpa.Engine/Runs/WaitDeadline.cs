@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using Cxpa.Engine.Http;
 
 namespace Cxpa.Engine.Runs
 {

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 
 namespace Cxpa.PowerShell.Internal
 {

@@ -5,6 +5,7 @@ using System.Collections.Specialized;
 using System.Management.Automation;
 using System.Security;
 using Cxpa.Engine;
+using Cxpa.Engine.Models;
 
 namespace Cxpa
 {

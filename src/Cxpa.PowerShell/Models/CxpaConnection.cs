@@ -1,5 +1,6 @@
 using System;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 
 namespace Cxpa
 {

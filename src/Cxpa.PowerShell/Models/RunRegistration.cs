@@ -1,5 +1,6 @@
 using System;
 using System.Security;
+using Cxpa.Engine.Models;
 
 namespace Cxpa
 {

@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.Engine.Operations;
-using Microsoft.Extensions.Time.Testing;
 using Cxpa.Engine.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace Cxpa.Engine.Tests.Http;

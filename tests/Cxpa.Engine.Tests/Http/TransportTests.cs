@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -245,7 +246,7 @@ public sealed class TransportTests
         var (client, h, time) = Create();
         for (int i = 0; i < 12; i++) h.Answer(HttpStatusCode.OK, RunRow);
         h.Answer(HttpStatusCode.OK, """{"id":7,"agent_id":42,"status":"completed"}""");
-        var waiter = new Cxpa.Engine.RunWaiter(client, new[] { new Run { RunId = 7, AgentId = 42, Status = "running" } });
+        var waiter = new Cxpa.Engine.Runs.RunWaiter(client, new[] { new Run { RunId = 7, AgentId = 42, Status = "running" } });
         var done = await Drive(time, waiter.NextAsync(CancellationToken.None));
         Assert.Equal("completed", Assert.Single(done).Status);
         var gaps = h.Requests.Zip(h.Requests.Skip(1), (a, b) => (b.At - a.At).TotalMilliseconds).ToList();

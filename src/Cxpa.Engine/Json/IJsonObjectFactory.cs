@@ -1,0 +1,19 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+
+namespace Cxpa.Engine.Json
+{
+    /// <summary>Builds the objects that JSON objects and arrays become (plain dictionaries by default; PSObjects in PowerShell).</summary>
+    public interface IJsonObjectFactory
+    {
+        /// <summary>Creates the value for a JSON object.</summary>
+        object CreateObject(List<KeyValuePair<string, object?>> properties);
+        /// <summary>Creates the value for a JSON array.</summary>
+        object CreateArray(List<object?> items);
+    }
+}

@@ -1,0 +1,12 @@
+using System.Text.RegularExpressions;
+using Markdig.Extensions.Yaml;
+using Markdig.Syntax;
+
+namespace Cxpa.HelpGen;
+
+/// <summary>A type under INPUTS or OUTPUTS.</summary>
+public sealed class TypeDoc
+{
+    public string Name { get; init; } = "";
+    public List<string> Description { get; } = new();
+}
