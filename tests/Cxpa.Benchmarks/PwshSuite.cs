@@ -107,11 +107,14 @@ public sealed class PwshSuite
             ("empty", string.Format(CultureInfo.InvariantCulture, timed, "CxpaBenchEmpty")),
             ("cxpa", string.Format(CultureInfo.InvariantCulture, timed, "Cxpa")),
             // Warm: a pwsh that has already imported a module and run a few commands; the import of Cxpa is its first.
+            // What the import consists of, step by step by hand in a cold process (the steps of Cxpa.psm1 and the manifest).
+            ("steps", StepsScript(Path.GetDirectoryName(Repo.ModulePath)!)),
             ("warm", "Import-Module CxpaBenchEmpty; $null = Get-ChildItem -LiteralPath $PSHOME | Where-Object Length -GT 0 | ConvertTo-Json -Depth 1; $null = [pscustomobject]@{ a = 1 } | Select-Object a; "
                      + string.Format(CultureInfo.InvariantCulture, timed, "Cxpa")),
         };
-        Log($"import: {runs} rounds of three fresh pwsh processes (empty module, Cxpa cold, Cxpa warm), order rotated");
+        Log($"import: {runs} rounds of four fresh pwsh processes (empty module, Cxpa cold, its steps by hand, Cxpa warm), order rotated");
         var inside = children.ToDictionary(c => c.Name, _ => new List<double>());
+        var steps = new List<double[]>();
         var wall = children.ToDictionary(c => c.Name, _ => new List<double>());
         for (int round = -1; round < runs; round++)
         {
@@ -121,6 +124,8 @@ public sealed class PwshSuite
                 var (ms, lines) = await pwsh.RunAsync("-Command", script);
                 var stamp = double.Parse(lines.First(l => l.StartsWith("@@ms ", StringComparison.Ordinal))[5..], CultureInfo.InvariantCulture);
                 if (round < 0) continue;
+                if (name == "steps")
+                    steps.Add(lines.First(l => l.StartsWith("@@steps ", StringComparison.Ordinal))[8..].Split(';').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray());
                 inside[name].Add(stamp);
                 wall[name].Add(ms);
             }
@@ -132,14 +137,32 @@ public sealed class PwshSuite
             $"{F(M(inside, "empty"))} ms: `Import-Module CxpaBenchEmpty` (an empty script module), the first import of the process",
             $"{F(M(inside, "cxpa"))} ms: `Import-Module Cxpa`, the first import of the process",
             added, $"+{F(added)} ms", "≤ +100 ms", added <= 100);
-        cold.Notes.Add($"Stopwatch around `Import-Module` inside each fresh `pwsh -NoProfile -NonInteractive -Command` process, median of {runs} rounds after a warm-up round, the three kinds of process rotated each round. Per round, empty: {List(inside["empty"])} ms; Cxpa: {List(inside["cxpa"])} ms.");
+        cold.Notes.Add($"Stopwatch around `Import-Module` inside each fresh `pwsh -NoProfile -NonInteractive -Command` process, median of {runs} rounds after a warm-up round, the four kinds of process rotated each round. Per round, empty: {List(inside["empty"])} ms; Cxpa: {List(inside["cxpa"])} ms.");
         cold.Notes.Add($"Whole process, start to exit (`dotnet pwsh.dll`, measured by the harness): empty module {F(M(wall, "empty"))} ms, Cxpa {F(M(wall, "cxpa"))} ms, +{F(wallAdded)} ms. Per round, empty: {List(wall["empty"])} ms; Cxpa: {List(wall["cxpa"])} ms.");
+        double Step(int i) => Stats.Median(steps.Select(x => x[i]));
+        cold.Notes.Add($"The same steps by hand in a cold process (Stopwatch around each, median of {runs}): the loader and the cmdlet assembly in Cxpa's load context (`Assembly.LoadFrom` + `ModuleLoader.LoadCmdletAssembly`) {F(Step(0))} ms; `Import-Module -Assembly` of the cmdlet assembly (the process's first import: PowerShell's module system, the cmdlets found by reflection) {F(Step(1))} ms; `Update-TypeData` of Cxpa.types.ps1xml {F(Step(2))} ms; `Update-FormatData` of Cxpa.format.ps1xml {F(Step(3))} ms; in all {F(M(inside, "steps"))} ms against {F(M(inside, "cxpa"))} ms for `Import-Module Cxpa` (the rest: finding the module by name, the manifest, Cxpa.psm1).");
         var warm = M(inside, "warm");
         var w = Add("`Import-Module Cxpa` in a warm pwsh", "—",
             $"{F(warm)} ms: `Import-Module Cxpa` after an import of another module and a few commands (Get-ChildItem, Where-Object, ConvertTo-Json, Select-Object) in the same process",
             warm, $"{F(warm)} ms", "≤ 50 ms", warm <= 50);
         w.Notes.Add($"A new process per sample: `Remove-Module` does not unload assemblies, so a second import in one process would not load the module's assemblies again and would time less than a user's first. Per round: {List(inside["warm"])} ms.");
     }
+
+    private static string StepsScript(string root) => $$"""
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        $null = [System.Reflection.Assembly]::LoadFrom('{{root}}/Cxpa.PowerShell.Loader.dll')
+        $asm = [Cxpa.PowerShell.Loader.ModuleLoader]::LoadCmdletAssembly('{{root}}')
+        $t = @($sw.Elapsed.TotalMilliseconds)
+        $null = Import-Module -Assembly $asm -DisableNameChecking -PassThru
+        $t += $sw.Elapsed.TotalMilliseconds
+        Update-TypeData -PrependPath '{{root}}/Cxpa.types.ps1xml'
+        $t += $sw.Elapsed.TotalMilliseconds
+        Update-FormatData -PrependPath '{{root}}/Cxpa.format.ps1xml'
+        $t += $sw.Elapsed.TotalMilliseconds
+        $inv = [cultureinfo]::InvariantCulture
+        '@@steps ' + ((@($t[0], ($t[1] - $t[0]), ($t[2] - $t[1]), ($t[3] - $t[2])) | ForEach-Object { $_.ToString($inv) }) -join ';')
+        '@@ms ' + $t[3].ToString($inv)
+        """;
 
     // ---------------------------------------------------------------- reads and triggers
 
@@ -260,6 +283,7 @@ public sealed class PwshSuite
             $"{F(total)} ms: `$runs = $inputs | Start-CxpaRun; $runs | Wait-CxpaRun`; peak memory growth {peak:0} MB",
             ratio, $"{{r}}× the ideal, +{peak:0} MB", "≤ 1.2×, ≤ 64 MB", ratio <= 1.2 && peak <= 64);
         r.Notes.Add($"Per round (no warm-up beyond 50 runs started and waited first): trigger {List(rounds.Select(e => D(e, "triggerMs")))} ms; total {List(rounds.Select(e => D(e, "totalMs")))} ms; ratio {string.Join(", ", ratios.Select(F2))}.");
-        r.Notes.Add($"Memory of the pwsh process over its resident set before the round (after a GC): peak {string.Join(", ", rounds.Select(e => D(e, "peakMB").ToString("0", CultureInfo.InvariantCulture)))} MB; with the {I(n)} started and {I(n)} finished runs still held in variables {string.Join(", ", rounds.Select(e => D(e, "heldMB").ToString("0", CultureInfo.InvariantCulture)))} MB; after they are dropped and a GC {string.Join(", ", rounds.Select(e => D(e, "afterMB").ToString("0", CultureInfo.InvariantCulture)))} MB.");
+        string Each(string p) => string.Join(", ", rounds.Select(e => D(e, p).ToString("0", CultureInfo.InvariantCulture)));
+        r.Notes.Add($"Resident set of the pwsh process over its value before the round (after a GC): peak {Each("peakMB")} MB; with the {I(n)} started and {I(n)} finished runs still held in variables {Each("heldMB")} MB; after they are dropped and a GC {Each("afterMB")} MB (the runtime keeps the memory it grew to). The managed heap (`[GC]::GetTotalMemory($true)`): {Each("heapHeldMB")} MB more with the runs held, {Each("heapAfterMB")} MB after they are dropped. Allocated during the round (`[GC]::GetTotalAllocatedBytes()`): {Each("allocMB")} MB, in {Each("gen0")} gen-0 collections: the resident-set growth is the garbage collector's allocation budget between collections, not data kept.");
     }
 }

@@ -248,18 +248,25 @@ if ($Measure -eq 'wait') {
     $warm = $null
     for ($round = 0; $round -lt $Rounds; $round++) {
         $before = Reset-PeakMemory
+        $heapBefore = [GC]::GetTotalMemory($true)
+        $allocBefore = [GC]::GetTotalAllocatedBytes($false)
+        $gen0Before = [GC]::CollectionCount(0)
         $sw = [System.Diagnostics.Stopwatch]::StartNew()
         $runs = $inputs | Start-CxpaRun -AgentId $WaitAgent
         $triggered = $sw.Elapsed.TotalMilliseconds
         $done = $runs | Wait-CxpaRun
         $total = $sw.Elapsed.TotalMilliseconds
         $peak = Get-ProcStatus 'VmHWM'
+        $alloc = [GC]::GetTotalAllocatedBytes($false) - $allocBefore
+        $gen0 = [GC]::CollectionCount(0) - $gen0Before
         $completed = @($done | Where-Object Status -EQ 'completed').Count
         if ($completed -ne $Count) { throw "wait: $completed of $Count runs completed" }
         $held = Get-ProcStatus 'VmRSS'
+        $heapHeld = [GC]::GetTotalMemory($true)
         $runs = $null; $done = $null
         $after = Reset-PeakMemory
         Write-Result @{ name = 'wait'; round = $round; count = $Count; triggerMs = $triggered; totalMs = $total; durationMs = $WaitDurationMs
-            peakMB = ($peak - $before) / 1MB; heldMB = ($held - $before) / 1MB; afterMB = ($after - $before) / 1MB }
+            peakMB = ($peak - $before) / 1MB; heldMB = ($held - $before) / 1MB; afterMB = ($after - $before) / 1MB
+            allocMB = $alloc / 1MB; gen0 = $gen0; heapHeldMB = ($heapHeld - $heapBefore) / 1MB; heapAfterMB = ([GC]::GetTotalMemory($true) - $heapBefore) / 1MB }
     }
 }
