@@ -96,6 +96,13 @@ public sealed class PwshSuite
         return r;
     }
 
+    /// <summary>A row whose ratio is the median per-round ratio <paramref name="top"/> / <paramref name="bottom"/> of one measure.</summary>
+    private MeasureResult AddRatio(JsonElement result, string top, string bottom, string title, string baseline, string module, string ratioText, string target, Func<double, bool> met)
+    {
+        var ratio = Ratio(result, top, bottom);
+        return Add(title, baseline, module, ratio, ratioText, target, met(ratio));
+    }
+
     // ---------------------------------------------------------------- import
 
     private async Task ImportAsync(PwshHost pwsh)
@@ -171,36 +178,26 @@ public sealed class PwshSuite
         var reads = Find(results, "reads");
         var seq = Find(results, "sequential");
         var trig = Find(results, "triggers");
-        var irm = Med(reads, "irm");
-        var mod = Med(reads, "module");
-        var raw8 = Med(reads, "raw8");
-        var pipe = Med(reads, "pipeline");
-        var r = Add("500 reads: `$objs | Get-CxpaRun` vs an `Invoke-RestMethod` loop",
-            $"{F(irm)} ms: `foreach ($o in $objs) {{ Invoke-RestMethod -Uri .../runs/$($o.RunId) -Headers $h }}`",
-            $"{F(mod)} ms: `$objs | Get-CxpaRun` (binds AgentId/RunId by property name, 8 reads in flight by default)",
-            Ratio(reads, "module", "irm"), "{r}× the IRM time", "≤ 0.10×", Ratio(reads, "module", "irm") <= 0.10);
+        var r = AddRatio(reads, "module", "irm", "500 reads: `$objs | Get-CxpaRun` vs an `Invoke-RestMethod` loop",
+            $"{F(Med(reads, "irm"))} ms: `foreach ($o in $objs) {{ Invoke-RestMethod -Uri .../runs/$($o.RunId) -Headers $h }}`",
+            $"{F(Med(reads, "module"))} ms: `$objs | Get-CxpaRun` (binds AgentId/RunId by property name, 8 reads in flight by default)",
+            "{r}× the IRM time", "≤ 0.10×", x => x <= 0.10);
         r.Notes.Add(RoundsNote(reads, ("irm", "IRM"), ("module", "module"), ("raw8", "raw 8 at a time"), ("pipeline", "Where-Object")));
-        r.Notes.Add($"Floors in the same pwsh, same rounds: the same 500 GETs on one raw HttpClient 8 at a time (GetStringAsync, WaitAll per batch of 8, the module's default `-ThrottleLimit`) take {F(raw8)} ms ({F2(Ratio(reads, "raw8", "irm"))}× the IRM loop, and the module {F2(Ratio(reads, "module", "raw8"))}× of that); the same 500 objects through a compiled cmdlet that only passes them on (`$objs | Where-Object RunId -GT 0`) take {F(pipe)} ms.");
+        r.Notes.Add($"Floors in the same pwsh, same rounds: the same 500 GETs on one raw HttpClient 8 at a time (GetStringAsync, WaitAll per batch of 8, the module's default `-ThrottleLimit`) take {F(Med(reads, "raw8"))} ms ({F2(Ratio(reads, "raw8", "irm"))}× the IRM loop, and the module {F2(Ratio(reads, "module", "raw8"))}× of that); the same 500 objects through a compiled cmdlet that only passes them on (`$objs | Where-Object RunId -GT 0`) take {F(Med(reads, "pipeline"))} ms.");
 
-        var rawSeq = Med(seq, "raw");
-        var modSeq = Med(seq, "module");
-        var rawParsed = Med(seq, "rawParsed");
-        r = Add("500 reads one at a time: `$objs | Get-CxpaRun -ThrottleLimit 1` vs a raw HttpClient loop in the same pwsh",
-            $"{F(rawSeq)} ms: one reused `[System.Net.Http.HttpClient]`, `GetAsync(...).GetAwaiter().GetResult()` + `ReadAsStringAsync()` per run",
-            $"{F(modSeq)} ms: `$objs | Get-CxpaRun -ThrottleLimit 1`",
-            Ratio(seq, "module", "raw"), "{r}×", "≤ 1.5×", Ratio(seq, "module", "raw") <= 1.5);
+        r = AddRatio(seq, "module", "raw", "500 reads one at a time: `$objs | Get-CxpaRun -ThrottleLimit 1` vs a raw HttpClient loop in the same pwsh",
+            $"{F(Med(seq, "raw"))} ms: one reused `[System.Net.Http.HttpClient]`, `GetAsync(...).GetAwaiter().GetResult()` + `ReadAsStringAsync()` per run",
+            $"{F(Med(seq, "module"))} ms: `$objs | Get-CxpaRun -ThrottleLimit 1`",
+            "{r}×", "≤ 1.5×", x => x <= 1.5);
         r.Notes.Add(RoundsNote(seq, ("raw", "raw"), ("module", "module"), ("rawParsed", "raw + ConvertFrom-Json")));
-        r.Notes.Add($"The raw loop returns strings; the module returns typed runs. The same raw loop with each body piped to `ConvertFrom-Json` (objects, as the module returns) takes {F(rawParsed)} ms; the module takes {F2(Ratio(seq, "module", "rawParsed"))}× of that.");
+        r.Notes.Add($"The raw loop returns strings; the module returns typed runs. The same raw loop with each body piped to `ConvertFrom-Json` (objects, as the module returns) takes {F(Med(seq, "rawParsed"))} ms; the module takes {F2(Ratio(seq, "module", "rawParsed"))}× of that.");
 
-        var tIrm = Med(trig, "irm");
-        var tMod = Med(trig, "module");
-        var tRaw = Med(trig, "raw");
-        r = Add("200 triggers: `$inputs | Start-CxpaRun` vs an IRM POST loop",
-            $"{F(tIrm)} ms: `foreach ($in in $inputs) {{ Invoke-RestMethod -Method Post -Uri .../runs/trigger -Body (@{{ input = $in }} | ConvertTo-Json -Compress) ... }}`",
-            $"{F(tMod)} ms: `$inputs | Start-CxpaRun -AgentId $agent`",
-            Ratio(trig, "module", "irm"), "{r}× the IRM time", "≤ 0.25×", Ratio(trig, "module", "irm") <= 0.25);
+        r = AddRatio(trig, "module", "irm", "200 triggers: `$inputs | Start-CxpaRun` vs an IRM POST loop",
+            $"{F(Med(trig, "irm"))} ms: `foreach ($in in $inputs) {{ Invoke-RestMethod -Method Post -Uri .../runs/trigger -Body (@{{ input = $in }} | ConvertTo-Json -Compress) ... }}`",
+            $"{F(Med(trig, "module"))} ms: `$inputs | Start-CxpaRun -AgentId $agent`",
+            "{r}× the IRM time", "≤ 0.25×", x => x <= 0.25);
         r.Notes.Add(RoundsNote(trig, ("irm", "IRM"), ("module", "module"), ("raw", "raw HttpClient")));
-        r.Notes.Add($"The floor: the same 200 POSTs one after another on one raw HttpClient in the same pwsh (body from `ConvertTo-Json`, `PostAsync(...).GetAwaiter().GetResult()`) take {F(tRaw)} ms, {F2(Ratio(trig, "raw", "irm"))}× the IRM loop; the module takes {F2(Ratio(trig, "module", "raw"))}× that. A trigger is not idempotent, so the module sends one at a time (no retry-ahead or overlap as for reads).");
+        r.Notes.Add($"The floor: the same 200 POSTs one after another on one raw HttpClient in the same pwsh (body from `ConvertTo-Json`, `PostAsync(...).GetAwaiter().GetResult()`) take {F(Med(trig, "raw"))} ms, {F2(Ratio(trig, "raw", "irm"))}× the IRM loop; the module takes {F2(Ratio(trig, "module", "raw"))}× that. A trigger is not idempotent, so the module sends one at a time (no retry-ahead or overlap as for reads).");
     }
 
     // ---------------------------------------------------------------- downloads
@@ -230,10 +227,10 @@ public sealed class PwshSuite
                 var ram = folder == memory;
                 var target = ram ? 0.95 : 0.9;
                 var rate = (double ms) => $"{FileBytes / 1048576.0 / (ms / 1000):0} MiB/s";
-                var r = Add($"{FileBytes >> 20} MiB download {(ram ? "into a RAM-backed folder (/dev/shm)" : "to disk (out/bench-download)")}: `Save-CxpaRunOutput` vs `Invoke-WebRequest -OutFile`",
+                var r = AddRatio(res, "iwr", "module", $"{FileBytes >> 20} MiB download {(ram ? "into a RAM-backed folder (/dev/shm)" : "to disk (out/bench-download)")}: `Save-CxpaRunOutput` vs `Invoke-WebRequest -OutFile`",
                     $"{F(iwr)} ms ({rate(iwr)}): `Invoke-WebRequest -Method Post -Uri .../trigger-and-download ... -OutFile $file`",
                     $"{F(mod)} ms ({rate(mod)}): `Save-CxpaRunOutput -AgentId $agent -Path $file -Force` (temporary file, length check, fsync, move)",
-                    Ratio(res, "iwr", "module"), "{r}× IWR's throughput", $"≥ {F2(target)}×", Ratio(res, "iwr", "module") >= target);
+                    "{r}× IWR's throughput", $"≥ {F2(target)}×", x => x >= target);
                 r.Notes.Add(RoundsNote(res, ("iwr", "IWR"), ("iwrFsync", "IWR + fsync"), ("module", "module")));
                 r.Notes.Add($"Durable like for like: IWR followed by an fsync of the file (`[IO.FileStream]::new($file, 'Open', 'ReadWrite').Flush($true)`) takes {F(iwrSync)} ms ({rate(iwrSync)}); the module reaches {F2(Ratio(res, "iwrFsync", "module"))}× of that.");
                 var memMod = Series(res, "module", "memMB");
@@ -257,10 +254,10 @@ public sealed class PwshSuite
         var loop = Med(res, "handLoop");
         var mod = Med(res, "module");
         var pipe = Med(res, "pipeline");
-        var r = Add($"{I(count)} zone tokens: `$tokens | Test-CxpaZoneToken` vs a hand-written HS256 check in script",
+        var r = AddRatio(res, "hand", "module", $"{I(count)} zone tokens: `$tokens | Test-CxpaZoneToken` vs a hand-written HS256 check in script",
             $"{F(hand)} ms: `$tokens | Test-HandZoneToken`, a script function (split, base64url-decode, one reused HMACSHA256, FixedTimeEquals, alg/exp/aud checks)",
             $"{F(mod)} ms: `$tokens | Test-CxpaZoneToken -Secret $secret -Audience $aud`",
-            Ratio(res, "hand", "module"), "{r}× faster", "≥ 5×", Ratio(res, "hand", "module") >= 5);
+            "{r}× faster", "≥ 5×", x => x >= 5);
         r.Notes.Add(RoundsNote(res, ("hand", "function"), ("handLoop", "inline loop"), ("module", "module"), ("pipeline", "Where-Object")));
         r.Notes.Add($"The same check written inline in one `foreach` loop (no function call per token, the fastest plain script) takes {F(loop)} ms: the module is {F2(Ratio(res, "handLoop", "module"))}× faster than that.");
         r.Notes.Add($"Per token: module {mod * 1000 / count:0.0} µs; the same strings through a compiled cmdlet that only passes them on (`Where-Object Length -GT 0`) {pipe * 1000 / count:0.0} µs. Both checks reject a token with a changed signature (checked before timing).");
