@@ -87,13 +87,16 @@ public static class ImportHost
         return (ms, output);
     }
 
-    private static async Task<(int Code, string Output)> ExecAsync(string exe, string[] args)
+    /// <summary>Runs a process to its end (telemetry and update checks off); returns its exit code and stdout + stderr.</summary>
+    internal static async Task<(int Code, string Output)> ExecAsync(string exe, string[] args, string? cwd = null, IReadOnlyDictionary<string, string>? env = null)
     {
         var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (cwd != null) psi.WorkingDirectory = cwd;
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["POWERSHELL_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["POWERSHELL_UPDATECHECK"] = "Off";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
