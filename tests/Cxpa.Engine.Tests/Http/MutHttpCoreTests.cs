@@ -850,6 +850,32 @@ public sealed class MutHttpCoreTests
         Assert.Equal("the connection broke while reading the answer: connection reset by peer", ex.InnerException!.Message);
     }
 
+    // ---- what is let go
+
+    [Fact]
+    public async Task Every_answer_body_not_handed_back_is_disposed()
+    {
+        var retried = new MutHttpBody("text", "{}");
+        var buffered = new MutHttpBody("text", "{}");
+        var rig = new Rig();
+        rig.Handler.Body(HttpStatusCode.ServiceUnavailable, retried).Body(HttpStatusCode.OK, buffered);
+        using (var resp = await rig.Send(Get()))
+        {
+            Assert.True(retried.Disposed);
+            Assert.True(buffered.Disposed);
+            Assert.Equal("{}", await resp.Content.ReadAsStringAsync());
+        }
+
+        var failed = new MutHttpBody("text", "{}");
+        var tooLarge = new MutHttpBody("endless");
+        var rig2 = new Rig(o => { o.MaximumResponseBytes = 10; o.MaximumRetryCount = 0; });
+        rig2.Handler.Body(HttpStatusCode.NotFound, failed).Body(HttpStatusCode.OK, tooLarge);
+        await rig2.Fails<CxpaApiException>(Get());
+        Assert.True(failed.Disposed);
+        await rig2.Fails<CxpaApiException>(Get());
+        Assert.True(tooLarge.Disposed);
+    }
+
     // ---- streamed answers and ReadJsonAsync
 
     private static CxpaRequest Streamed(RetryMode retry = RetryMode.Idempotent, string path = Path)

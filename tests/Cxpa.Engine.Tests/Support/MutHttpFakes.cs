@@ -86,6 +86,8 @@ public sealed class MutHttpBody : ReadOnlyBody
     private int _at;
     public MutHttpBody(string mode, string text = "") { _mode = mode; _text = Encoding.UTF8.GetBytes(text); }
     public long BytesHandedOut { get; private set; }
+    public bool Disposed { get; private set; }
+    protected override void Dispose(bool disposing) { Disposed = true; base.Dispose(disposing); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
