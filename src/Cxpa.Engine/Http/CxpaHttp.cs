@@ -341,7 +341,7 @@ namespace Cxpa.Engine.Http
             {
                 using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
                 var buf = new byte[64 * 1024];
-                int total = 0, n;
+                int total = 0, n = 0;
                 using var cts = Clock.CancelAfter(opts.TimeProvider, ct, opts.ReadTimeout);
                 while (total < buf.Length && (n = await s.ReadAsync(buf, total, buf.Length - total, cts.Token).ConfigureAwait(false)) > 0) total += n;
                 text = Encoding.UTF8.GetString(buf, 0, total);

@@ -133,6 +133,7 @@ public sealed class MutHttpEndpointTests
         var o = new CxpaCallOptions { MaximumResponseBytes = 100 };
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => o.MaximumResponseBytes = cap);
         Assert.Equal("MaximumResponseBytes", ex.ParamName);
+        Assert.StartsWith("The largest answer must be between 1 byte and 2 GiB.", ex.Message);
         Assert.Equal(cap, ex.ActualValue);
         Assert.Equal(100, o.MaximumResponseBytes);
     }

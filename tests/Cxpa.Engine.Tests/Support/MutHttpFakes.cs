@@ -68,6 +68,14 @@ public sealed class MutHttpHandler : HttpMessageHandler
     }
 }
 
+/// <summary>An answer body that records whether it was disposed.</summary>
+public sealed class MutHttpTrackedContent : StreamContent
+{
+    public MutHttpTrackedContent(Stream body) : base(body) => Headers.TryAddWithoutValidation("Content-Type", "application/json");
+    public bool Disposed { get; private set; }
+    protected override void Dispose(bool disposing) { Disposed = true; base.Dispose(disposing); }
+}
+
 /// <summary>A log that keeps every line.</summary>
 public sealed class MutHttpLog : ICxpaLog
 {
