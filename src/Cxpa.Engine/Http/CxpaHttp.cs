@@ -120,13 +120,9 @@ namespace Cxpa.Engine.Http
                 }).Build();
         }
 
-        private static string Describe(Exception? ex) => ex switch
-        {
-            null => "unknown failure",
-            CxpaTimeoutException t => t.Message,
-            HttpRequestException h => "connection failure: " + (h.InnerException?.Message ?? h.Message),
-            _ => ex.GetType().Name + ": " + ex.Message,
-        };
+        // Only a connection failure or a timeout is ever retried (ShouldRetry).
+        private static string Describe(Exception? ex)
+            => ex is HttpRequestException h ? "connection failure: " + (h.InnerException?.Message ?? h.Message) : ex!.Message;
 
         private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext ctx)
         {
@@ -148,7 +144,6 @@ namespace Cxpa.Engine.Http
                 }
                 return true;
             }
-            if (outcome.Exception is OperationCanceledException && !(outcome.Exception is TaskCanceledException { InnerException: CxpaTimeoutException })) return false;
             if (outcome.Exception is HttpRequestException hre)
                 return req.Retry == RetryMode.Idempotent || IsConnectionRefused(hre);
             if (outcome.Exception is CxpaTimeoutException) return req.Retry == RetryMode.Idempotent;
@@ -347,7 +342,7 @@ namespace Cxpa.Engine.Http
             {
                 using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
                 var buf = new byte[64 * 1024];
-                int total = 0, n;
+                int total = 0, n = 0;
                 using var cts = Clock.CancelAfter(opts.TimeProvider, ct, opts.ReadTimeout);
                 while (total < buf.Length && (n = await s.ReadAsync(buf, total, buf.Length - total, cts.Token).ConfigureAwait(false)) > 0) total += n;
                 text = Encoding.UTF8.GetString(buf, 0, total);
@@ -415,13 +410,10 @@ namespace Cxpa.Engine.Http
                 throw new CxpaApiException($"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a body that is not valid JSON." + (req.RunId != null ? $" Run id: {req.RunId}." : ""),
                     (int)resp.StatusCode, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path, null, ex);
             }
-            catch (Exception ex) when ((ex is CxpaTimeoutException || ex is IOException || ex is HttpRequestException) && req.Retry == RetryMode.UntilReached)
+            // BufferAsync turns a broken read into an HttpRequestException.
+            catch (Exception ex) when ((ex is CxpaTimeoutException || ex is HttpRequestException) && req.Retry == RetryMode.UntilReached)
             {
                 throw OutcomeUnknown(req, "the platform", ex);
-            }
-            catch (IOException ex)
-            {
-                throw new CxpaConnectionException($"{req.Method} {req.Path}: the connection broke while reading the answer: {ex.Message}", req.RunId, ex);
             }
             catch (HttpRequestException ex)
             {
