@@ -27,8 +27,11 @@ namespace Cxpa.Engine
         private readonly Queue<Run> _ready = new Queue<Run>();
         private readonly List<KeyValuePair<Run, Exception>> _failures = new List<KeyValuePair<Run, Exception>>();
         private readonly object _gate = new object();
-        private TimeSpan _interval;
+        // Null until the first wait: the schedule starts at MinimumInterval as it is then (set after the constructor).
+        private TimeSpan? _interval;
         private TimeSpan? _retryAfter;
+
+        private TimeSpan Interval => _interval ?? MinimumInterval;
 
         /// <summary>Creates a waiter over runs (their last known state).</summary>
         public RunWaiter(CxpaClient client, IEnumerable<Run> runs)
@@ -41,7 +44,6 @@ namespace Cxpa.Engine
                 if (r.IsTerminal) _ready.Enqueue(r);
                 else { _pending[r.RunId] = r; _order.Add(r.RunId); }
             }
-            _interval = MinimumInterval;
             Deadline = client.Options.Deadline;
         }
 
@@ -106,7 +108,7 @@ namespace Cxpa.Engine
                     if (Deadline is { } d && time.GetUtcNow() + delay > d) delay = d - time.GetUtcNow();
                     if (delay > TimeSpan.Zero) await Clock.Delay(time, delay, ct).ConfigureAwait(false);
                     ThrowIfDeadlinePassed();
-                    var next = TimeSpan.FromTicks((long)(_interval.Ticks * 1.5));
+                    var next = TimeSpan.FromTicks((long)(Interval.Ticks * 1.5));
                     _interval = next > MaximumInterval ? MaximumInterval : next;
                 }
                 skipDelay = false;
@@ -168,7 +170,7 @@ namespace Cxpa.Engine
         /// <summary>The delay before the next round: the back-off interval, or a longer Retry-After of the last round.</summary>
         private TimeSpan NextDelay()
         {
-            var delay = _interval;
+            var delay = Interval;
             if (_retryAfter is { } ra && ra > delay) delay = ra;
             _retryAfter = null;
             return delay;
@@ -185,7 +187,7 @@ namespace Cxpa.Engine
                 _retryAfter = longest > _client.Options.MaximumRetryAfter ? _client.Options.MaximumRetryAfter : longest;
             var log = _client.Options.Log;
             if (!log.IsVerboseEnabled) return;
-            var next = _retryAfter is { } r && r > _interval ? r : _interval;
+            var next = _retryAfter is { } r && r > Interval ? r : Interval;
             foreach (var f in transient)
                 log.Verbose($"Run {f.Key.RunId}: the poll failed ({Describe(f.Value)}); still waiting, polling again in {next.TotalSeconds:0.0} s.");
         }
