@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
+using Xunit;
 
 namespace Cxpa.Engine.Tests.Support;
 
@@ -116,4 +117,53 @@ public sealed class MutdlLog(bool verbose = true) : ICxpaLog
     public bool IsVerboseEnabled => verbose;
     public void Verbose(string message) { lock (Lines) Lines.Add(message); }
     public void Debug(string message) { }
+}
+
+/// <summary>
+/// A download body read in chunks: it can throw (<see cref="Fail"/>) or hang until its read is cancelled after some
+/// bytes, and it records its reads, a cancelled read and its disposal.
+/// </summary>
+public sealed class MutdlBody(byte[] data, int chunk = 16_384, int stopAfter = -1, Func<Exception>? fail = null) : ReadOnlyBody
+{
+    private int _pos;
+    public int Reads { get; private set; }
+    public bool ReadCancelled { get; private set; }
+    public bool Disposed { get; private set; }
+    public Func<Exception>? Fail { get; } = fail;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        Reads++;
+        if (stopAfter >= 0 && _pos >= stopAfter)
+        {
+            if (Fail != null) throw Fail();
+            try { await Task.Delay(Timeout.Infinite, ct); }
+            catch (OperationCanceledException) { ReadCancelled = true; throw; }
+        }
+        var n = Math.Min(Math.Min(chunk, buffer.Length), data.Length - _pos);
+        if (stopAfter >= 0) n = Math.Min(n, stopAfter - _pos);
+        data.AsSpan(_pos, n).CopyTo(buffer.Span);
+        _pos += n;
+        return n;
+    }
+
+    protected override void Dispose(bool disposing) { Disposed = true; base.Dispose(disposing); }
+
+    /// <summary>n bytes of a fixed pattern.</summary>
+    public static byte[] Pattern(int n)
+    {
+        var b = new byte[n];
+        for (var i = 0; i < n; i++) b[i] = (byte)((i * 31 + 7) % 256);
+        return b;
+    }
+}
+
+/// <summary>
+/// Tests that register temporary download files or clean up all of them (TempFiles is process-wide) run here, alone:
+/// a clean-up in one test never cancels another test's download.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MutdlTempFilesCollection
+{
+    public const string Name = "mutdl: process-wide temporary files";
 }
