@@ -167,11 +167,13 @@ public sealed class DownloadAnswerSaveTests : MutdlDownloadTestBase
     {
         var body = new MutdlBody(MutdlBody.Pattern(100));
         using var a = Answer(body, 100);
-        var ex = await Assert.ThrowsAsync<CxpaDownloadException>(() => a.SaveAsync(Dir, "../escape.pdf", false, new DownloadProgress(), default));
+        // The folder is a sub-folder of this test's own, so that even a broken check writes nowhere else.
+        var inner = Directory.CreateDirectory(Path.Combine(Dir, "inner")).FullName;
+        var ex = await Assert.ThrowsAsync<CxpaDownloadException>(() => a.SaveAsync(inner, "../escape.pdf", false, new DownloadProgress(), default));
         Assert.Contains("does not stay inside", ex.Message);
         Assert.Equal(0, body.Reads);
-        Assert.Empty(Names());
-        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(Dir)!, "escape.pdf")));
+        Assert.Equal(new[] { "inner" }, Names());
+        Assert.Empty(Directory.GetFileSystemEntries(inner));
     }
 
     [Fact]
@@ -282,6 +284,14 @@ public sealed class DownloadAnswerCopyTests : MutdlDownloadTestBase
         Assert.Equal(1000, progress.TotalBytes);
         Assert.Equal(1000, progress.BytesWritten);
         Assert.Equal(data, dest.ToArray());
+    }
+
+    [Fact]
+    public async Task A_read_only_destination_is_refused_with_a_message_that_says_why()
+    {
+        using var a = Answer(new MemoryStream(MutdlBody.Pattern(10)), 10);
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => a.CopyToAsync(new MemoryStream(new byte[1], writable: false), null, default));
+        Assert.StartsWith("The destination stream cannot be written (CanWrite is false): it is read-only, closed or disposed.", ex.Message);
     }
 
     [Fact]
