@@ -28,8 +28,11 @@ namespace Cxpa.Engine.Runs
         private readonly Queue<Run> _ready = new Queue<Run>();
         private readonly List<KeyValuePair<Run, Exception>> _failures = new List<KeyValuePair<Run, Exception>>();
         private readonly object _gate = new object();
-        private TimeSpan _interval;
+        // Null until the first wait: the schedule starts at MinimumInterval as it is then (set after the constructor).
+        private TimeSpan? _interval;
         private TimeSpan? _retryAfter;
+
+        private TimeSpan Interval => _interval ?? MinimumInterval;
 
         /// <summary>Creates a waiter over runs (their last known state).</summary>
         public RunWaiter(CxpaClient client, IEnumerable<Run> runs)
@@ -42,7 +45,6 @@ namespace Cxpa.Engine.Runs
                 if (r.IsTerminal) _ready.Enqueue(r);
                 else { _pending[r.RunId] = r; _order.Add(r.RunId); }
             }
-            _interval = MinimumInterval;
             Deadline = client.Options.Deadline;
         }
 
@@ -107,7 +109,7 @@ namespace Cxpa.Engine.Runs
                     if (Deadline?.Remaining is { } left && delay > left) delay = left;
                     if (delay > TimeSpan.Zero) await Clock.Delay(time, delay, ct).ConfigureAwait(false);
                     ThrowIfDeadlinePassed();
-                    var next = TimeSpan.FromTicks((long)(_interval.Ticks * 1.5));
+                    var next = TimeSpan.FromTicks((long)(Interval.Ticks * 1.5));
                     _interval = next > MaximumInterval ? MaximumInterval : next;
                 }
                 skipDelay = false;
@@ -169,7 +171,7 @@ namespace Cxpa.Engine.Runs
         /// <summary>The delay before the next round: the back-off interval, or a longer Retry-After of the last round.</summary>
         private TimeSpan NextDelay()
         {
-            var delay = _interval;
+            var delay = Interval;
             if (_retryAfter is { } ra && ra > delay) delay = ra;
             _retryAfter = null;
             return delay;
@@ -186,7 +188,7 @@ namespace Cxpa.Engine.Runs
                 _retryAfter = longest > _client.Options.MaximumRetryAfter ? _client.Options.MaximumRetryAfter : longest;
             var log = _client.Options.Log;
             if (!log.IsVerboseEnabled) return;
-            var next = _retryAfter is { } r && r > _interval ? r : _interval;
+            var next = _retryAfter is { } r && r > Interval ? r : Interval;
             foreach (var f in transient)
                 log.Verbose($"Run {f.Key.RunId}: the poll failed ({Describe(f.Value)}); still waiting, polling again in {next.TotalSeconds:0.0} s.");
         }
