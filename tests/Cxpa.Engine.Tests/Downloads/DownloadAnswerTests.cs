@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Tests.Support;
 using Xunit;

@@ -1,4 +1,5 @@
 using System.Text;
+using Cxpa.Engine.Downloads;
 using Xunit;
 
 namespace Cxpa.Engine.Tests.Downloads;

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Tests.Support;
 using Xunit;
 

@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Json;
+using Cxpa.Engine.Runs;
 using Cxpa.Engine.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -269,7 +270,7 @@ public sealed class MutHttpCoreTests
     [Fact]
     public async Task A_Retry_After_ending_exactly_at_the_deadline_is_honoured()
     {
-        var rig = new Rig(o => o.Deadline = Start.AddSeconds(10));
+        var rig = new Rig(o => o.Deadline = WaitDeadline.At(Start.AddSeconds(10), o.TimeProvider));
         rig.Handler.Answer(HttpStatusCode.ServiceUnavailable, null, RetryAfter(10)).Answer(HttpStatusCode.OK, "{}");
         using var resp = await rig.Send(Get());
         Assert.Equal(2, rig.Handler.Requests.Count);
@@ -278,7 +279,7 @@ public sealed class MutHttpCoreTests
     [Fact]
     public async Task A_Retry_After_ending_after_the_deadline_ends_the_retries()
     {
-        var rig = new Rig(o => o.Deadline = Start.AddSeconds(10));
+        var rig = new Rig(o => o.Deadline = WaitDeadline.At(Start.AddSeconds(10), o.TimeProvider));
         rig.Handler.Answer(HttpStatusCode.ServiceUnavailable, null, RetryAfter(11)).Answer(HttpStatusCode.OK, "{}");
         var ex = await rig.Fails<CxpaApiException>(Get());
         Assert.Equal(503, ex.Status);
@@ -288,7 +289,7 @@ public sealed class MutHttpCoreTests
     [Fact]
     public async Task A_deadline_alone_does_not_stop_a_retry_without_Retry_After()
     {
-        var rig = new Rig(o => { o.Deadline = Start.AddHours(1); o.RetryInterval = TimeSpan.FromMilliseconds(100); });
+        var rig = new Rig(o => { o.Deadline = WaitDeadline.At(Start.AddHours(1), o.TimeProvider); o.RetryInterval = TimeSpan.FromMilliseconds(100); });
         rig.Handler.Answer(HttpStatusCode.ServiceUnavailable).Answer(HttpStatusCode.OK, "{}");
         using var resp = await rig.Send(Get());
         Assert.Equal(2, rig.Handler.Requests.Count);

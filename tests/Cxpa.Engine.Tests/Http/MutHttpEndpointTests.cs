@@ -1,4 +1,5 @@
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Xunit;
 
 namespace Cxpa.Engine.Tests.Http;

@@ -1,4 +1,6 @@
 using System.Net;
+using Cxpa.Engine.Http;
+using Cxpa.Engine.Runs;
 using Cxpa.Engine.Tests.Support;
 using Xunit;
 
@@ -96,8 +98,8 @@ public sealed class RunWaiterScheduleTests
         Assert.Equal(8, plain.Concurrency);
         Assert.Null(plain.Deadline);
         Assert.Equal(0, plain.TransientFailures);
-        var bounded = new RunWaiter(Client(clock, router, configure: o => o.Deadline = Start.AddMinutes(3)), new[] { Pending(1) });
-        Assert.Equal(Start.AddMinutes(3), bounded.Deadline);
+        var bounded = new RunWaiter(Client(clock, router, configure: o => o.Deadline = WaitDeadline.At(Start.AddMinutes(3), clock)), new[] { Pending(1) });
+        Assert.Equal(Start.AddMinutes(3), bounded.Deadline?.EndsAt);
     }
 
     [Fact]
@@ -403,7 +405,7 @@ public sealed class RunWaiterScheduleTests
     {
         var clock = new MutdlClock(Start);
         var router = RunsDoneAfter(clock, new Dictionary<long, int> { [7] = 100 });
-        var waiter = new RunWaiter(Client(clock, router), new[] { Pending(7) }) { Deadline = Start.AddSeconds(1) };
+        var waiter = new RunWaiter(Client(clock, router), new[] { Pending(7) }) { Deadline = WaitDeadline.At(Start.AddSeconds(1), clock) };
         var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => clock.RunAsync(waiter.NextAsync(CancellationToken.None)));
         Assert.Equal("Run 7 did not finish within the time allowed for the wait.", ex.Message);
         Assert.Equal(7, ex.RunId);
@@ -418,7 +420,7 @@ public sealed class RunWaiterScheduleTests
     {
         var clock = new MutdlClock(Start);
         var router = new MutdlRouter(clock, _ => throw new InvalidOperationException("no request expected"));
-        var waiter = new RunWaiter(Client(clock, router), new[] { Pending(1), Pending(2) }) { Deadline = Start };
+        var waiter = new RunWaiter(Client(clock, router), new[] { Pending(1), Pending(2) }) { Deadline = WaitDeadline.At(Start, clock) };
         var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => waiter.NextAsync(CancellationToken.None));
         Assert.Equal("2 runs did not finish within the time allowed for the wait.", ex.Message);
         Assert.Null(ex.RunId);
@@ -431,14 +433,14 @@ public sealed class RunWaiterScheduleTests
     {
         var clock = new MutdlClock(Start);
         var router = RunsDoneAfter(clock, new Dictionary<long, int> { [7] = 2 });
-        var waiter = new RunWaiter(Client(clock, router), new[] { Pending(7) }) { Deadline = Start.AddMilliseconds(251) };
+        var waiter = new RunWaiter(Client(clock, router), new[] { Pending(7) }) { Deadline = WaitDeadline.At(Start.AddMilliseconds(251), clock) };
         var done = await clock.RunAsync(waiter.NextAsync(CancellationToken.None));
         Assert.Equal(7, Assert.Single(done).RunId);
         Assert.Equal(new double[] { 250 }, Ms(clock.Waits));
     }
 
     private static RunWaiter Bare(MutdlClock clock, DateTimeOffset? clientDeadline = null)
-        => new(Client(clock, new MutdlRouter(clock, _ => throw new InvalidOperationException()), configure: o => o.Deadline = clientDeadline), new[] { Pending(1) });
+        => new(Client(clock, new MutdlRouter(clock, _ => throw new InvalidOperationException()), configure: o => o.Deadline = clientDeadline == null ? null : WaitDeadline.At(clientDeadline.Value, clock)), new[] { Pending(1) });
 
     private static CxpaApiException Api(int status) => new("x", status, null, null, null, 1, "GET", "api/agents/42/runs/1");
 
@@ -482,14 +484,14 @@ public sealed class RunWaiterScheduleTests
         Assert.False(Bare(clock).IsTransient(Api(503), cts.Token));
 
         var own = Bare(clock);
-        own.Deadline = Start;
+        own.Deadline = WaitDeadline.At(Start, clock);
         Assert.False(own.IsTransient(Api(503), CancellationToken.None));
-        own.Deadline = Start.AddTicks(1);
+        own.Deadline = WaitDeadline.At(Start.AddTicks(1), clock);
         Assert.True(own.IsTransient(Api(503), CancellationToken.None));
 
         // The client's own deadline (the call's budget) counts too, even when the waiter's was set later.
         var client = Bare(clock, Start);
-        client.Deadline = Start.AddHours(1);
+        client.Deadline = WaitDeadline.At(Start.AddHours(1), clock);
         Assert.False(client.IsTransient(Api(503), CancellationToken.None));
         Assert.False(client.IsTransient(new CxpaConnectionException("refused"), CancellationToken.None));
         Assert.True(Bare(clock, Start.AddTicks(1)).IsTransient(Api(503), CancellationToken.None));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Cxpa.Engine;
+using Cxpa.Engine.Http;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Cxpa.Engine.Tests.Support;

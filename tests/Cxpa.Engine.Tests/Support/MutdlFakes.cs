@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Cxpa.Engine.Http;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
