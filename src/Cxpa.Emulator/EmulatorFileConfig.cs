@@ -1,8 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-
 namespace Cxpa.Emulator;
 
 /// <summary>The file a file_download agent streams; bytes follow <see cref="FilePattern"/>.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace Cxpa.Emulator;
 
 /// <summary>What an injected fault does.</summary>

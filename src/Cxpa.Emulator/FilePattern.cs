@@ -1,8 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-
 namespace Cxpa.Emulator;
 
 /// <summary>The deterministic byte pattern of emulated downloads: byte i = (byte)(i * 31 + 7).</summary>

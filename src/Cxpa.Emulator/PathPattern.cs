@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Cxpa.Emulator;
 
 /// <summary>Path patterns with '*' (one segment) and '**' (any number of segments, also none).</summary>

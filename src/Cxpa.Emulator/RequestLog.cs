@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Cxpa.Emulator;
 
 /// <summary>Every request, in order of arrival. Thread-safe.</summary>

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Cxpa.HelpGen;
 
 /// <summary>A docs page that does not follow the expected layout.</summary>

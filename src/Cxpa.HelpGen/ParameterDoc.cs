@@ -1,7 +1,3 @@
-using System.Text.RegularExpressions;
-using Markdig.Extensions.Yaml;
-using Markdig.Syntax;
-
 namespace Cxpa.HelpGen;
 
 /// <summary>One parameter of a page: its description and one yaml block per group of parameter sets.</summary>

@@ -1,7 +1,3 @@
-using System.Text.RegularExpressions;
-using Markdig.Extensions.Yaml;
-using Markdig.Syntax;
-
 namespace Cxpa.HelpGen;
 
 /// <summary>The platyPS yaml block of a parameter.</summary>

@@ -1,7 +1,3 @@
-using System.Text.RegularExpressions;
-using Markdig.Extensions.Yaml;
-using Markdig.Syntax;
-
 namespace Cxpa.HelpGen;
 
 /// <summary>One syntax block: the parameter set and the parameter names in the order the syntax line shows them.</summary>

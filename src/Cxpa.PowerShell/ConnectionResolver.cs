@@ -29,8 +29,8 @@ namespace Cxpa.PowerShell
             {
                 if (_cmdlet.BaseUrl != null || explicitKey != null)
                     _cmdlet.Fail("ConnectionConflict", "Pass either -Connection or -BaseUrl and a key, not both.", ErrorCategory.InvalidArgument);
-                if (!accepted.Contains(connection.Endpoint.AuthKind))
-                    _cmdlet.Fail("WrongKeyKind", $"{_cmdlet.MyInvocation.MyCommand.Name} needs {string.Join(" or ", accepted.Select(CxpaClient.Describe))}, but -Connection holds {CxpaClient.Describe(connection.Endpoint.AuthKind)}.", ErrorCategory.InvalidArgument);
+                if (!accepted.Contains(connection.Endpoint().AuthKind))
+                    _cmdlet.Fail("WrongKeyKind", $"{_cmdlet.MyInvocation.MyCommand.Name} needs {string.Join(" or ", accepted.Select(CxpaClient.Describe))}, but -Connection holds {CxpaClient.Describe(connection.Endpoint().AuthKind)}.", ErrorCategory.InvalidArgument);
                 return connection;
             }
 
@@ -43,12 +43,12 @@ namespace Cxpa.PowerShell
             try
             {
                 if (explicitKey != null && explicitKind != null)
-                    return new CxpaConnection(Endpoint(url!, explicitKind.Value, Secret.FromSecureString(explicitKey), allow), "Parameters");
+                    return Connections.New(Endpoint(url!, explicitKind.Value, Secret.FromSecureString(explicitKey), allow), "Parameters");
                 // The default's key goes only to the default's URL: a different -BaseUrl needs its own key.
-                if (def != null && accepted.Contains(def.Endpoint.AuthKind) && (_cmdlet.BaseUrl == null || SameUrl(_cmdlet.BaseUrl, def.BaseUrl)))
+                if (def != null && accepted.Contains(def.Endpoint().AuthKind) && (_cmdlet.BaseUrl == null || SameUrl(_cmdlet.BaseUrl, def.BaseUrl)))
                     return def;
                 if (accepted.Contains(CxpaAuthKind.IngestApiKey) && Environment.GetEnvironmentVariable("CXPA_INGEST_KEY") is { Length: > 0 } envKey)
-                    return new CxpaConnection(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow), "Environment");
+                    return Connections.New(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow), "Environment");
             }
             catch (CxpaConfigurationException ex)
             {
@@ -66,7 +66,7 @@ namespace Cxpa.PowerShell
             if (agentApiKey != null)
             {
                 c = Resolve(new[] { CxpaAuthKind.AgentApiKey }, CxpaAuthKind.AgentApiKey, agentApiKey, "");
-                if (token != null) c.Endpoint.CredentialsToken = token;
+                if (token != null) c.Endpoint().CredentialsToken = token;
             }
             else
             {
@@ -74,9 +74,9 @@ namespace Cxpa.PowerShell
                     "No agent API key: pass -AgentApiKey (it binds from the trigger payload), or run Connect-Cxpa -AgentApiKey <key> -RunId <id>.");
                 if (token != null)
                 {
-                    var ep = Endpoint(c.BaseUrl, CxpaAuthKind.AgentApiKey, c.Endpoint.Key, c.Endpoint.AllowUnencryptedAuthentication);
+                    var ep = Endpoint(c.BaseUrl, CxpaAuthKind.AgentApiKey, c.Endpoint().Key, c.Endpoint().AllowUnencryptedAuthentication);
                     ep.CredentialsToken = token;
-                    c = new CxpaConnection(ep, "Parameters") { RunId = c.RunId };
+                    c = Connections.New(ep, "Parameters", c.RunId);
                 }
             }
             if (runId <= 0) runId = c.RunId ?? 0;
@@ -98,7 +98,7 @@ namespace Cxpa.PowerShell
         internal long AgentId(long agentId, CxpaConnection connection, string missingHelp)
         {
             if (agentId > 0) return agentId;
-            if (connection.Endpoint.AuthKind == CxpaAuthKind.ZoneToken && connection.AgentId is > 0) return connection.AgentId.Value;
+            if (connection.Endpoint().AuthKind == CxpaAuthKind.ZoneToken && connection.AgentId is > 0) return connection.AgentId.Value;
             _cmdlet.Fail("MissingAgentId", missingHelp, ErrorCategory.InvalidArgument);
             return 0;
         }
@@ -108,12 +108,11 @@ namespace Cxpa.PowerShell
         {
             var secret = Secret.FromSecureString(token);
             var claims = ZoneTokens.ReadUnverified(secret.Reveal());
-            return new CxpaConnection(Endpoint(url, CxpaAuthKind.ZoneToken, secret, allowUnencrypted), source)
-            {
-                AgentId = claims?.AgentId,
-                UserId = claims?.UserId,
-                ExpiresAt = claims?.ExpiresAt,
-            };
+            var connection = Connections.New(Endpoint(url, CxpaAuthKind.ZoneToken, secret, allowUnencrypted), source);
+            connection.AgentId = claims?.AgentId;
+            connection.UserId = claims?.UserId;
+            connection.ExpiresAt = claims?.ExpiresAt;
+            return connection;
         }
 
         /// <summary>

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using System.Security;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.PowerShell.Internal;
 
@@ -37,7 +36,7 @@ namespace Cxpa.PowerShell
         internal CxpaConnection RunConnection => _runConnection!;
 
         /// <summary>The kind of secret of the resolved connection: it picks the family of endpoints.</summary>
-        internal CxpaAuthKind AuthKind => RunConnection.Endpoint.AuthKind;
+        internal CxpaAuthKind AuthKind => RunConnection.Endpoint().AuthKind;
 
         /// <summary>Resolves the ingest-key or zone connection (terminating errors before anything is sent).</summary>
         internal CxpaConnection ResolveRunConnection() => _runConnection = ResolveRunConnection(ZoneToken);

@@ -71,7 +71,7 @@ namespace Cxpa.PowerShell
                 ObjectFactory = PSObjectFactory.Instance,
                 Deadline = deadline is { IsBounded: true } ? deadline : null,
             };
-            return new CxpaClient(connection.Endpoint, opts);
+            return new CxpaClient(connection.Endpoint(), opts);
         }
 
         /// <summary>Converts a user value for a JSON body (an object, or with anyValue any JSON value); writes InvalidInput and returns false when it cannot.</summary>

@@ -2,7 +2,6 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.PowerShell.Internal;
 

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using System.Security;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.PowerShell.Internal;
 

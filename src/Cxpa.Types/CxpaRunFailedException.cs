@@ -1,5 +1,3 @@
-using System;
-
 namespace Cxpa
 {
     /// <summary>The run ended failed (ErrorId RunFailed).</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace Cxpa
 {
     /// <summary>The run was still in flight when the wait's budget elapsed (ErrorId RunWaitTimeout); it goes on on the platform.</summary>

@@ -4,7 +4,6 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Net.Http.Headers;
 using System.Text;
-using Cxpa.Emulator;
 
 namespace Cxpa.Benchmarks;
 

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using Cxpa.Emulator;
 using Xunit;
 
 namespace Cxpa.Emulator.Tests;

@@ -1,4 +1,3 @@
-using Cxpa.Emulator;
 using Xunit;
 
 namespace Cxpa.Emulator.Tests;

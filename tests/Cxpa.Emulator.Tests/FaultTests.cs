@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Cxpa.Emulator;
 using Xunit;
 
 namespace Cxpa.Emulator.Tests;

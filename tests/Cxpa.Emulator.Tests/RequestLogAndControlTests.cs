@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Cxpa.Emulator;
 using Xunit;
 
 namespace Cxpa.Emulator.Tests;

@@ -1,5 +1,4 @@
 using Cxpa.Emulator;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
 using Xunit;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Cxpa.Engine;
 using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Tests.Support;

@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
-using Cxpa.Engine;
 using Cxpa.Engine.Downloads;
 using Xunit;
 

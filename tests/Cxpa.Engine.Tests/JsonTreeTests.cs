@@ -1,6 +1,6 @@
-using Xunit;
 using System.Collections;
 using Cxpa.Engine.Json;
+using Xunit;
 
 namespace Cxpa.Engine.Tests;
 

@@ -1,8 +1,4 @@
-using System;
-using System.Collections.Generic;
 using System.Text.Json;
-using Cxpa;
-using Cxpa.Engine;
 using Cxpa.Engine.Json;
 using Cxpa.Engine.Models;
 using Xunit;

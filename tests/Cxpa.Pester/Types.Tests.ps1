@@ -38,6 +38,43 @@ Describe 'Cxpa types by name' {
     }
 }
 
+Describe 'Every output type by name' {
+    BeforeAll {
+        $d = Get-CxpaTestDemo
+        $script:reg = Register-CxpaRun @api -AgentId 48 -ExternalRunId ('types-' + [guid]::NewGuid().ToString('N')) -AsPlainText
+        $script:zone = New-CxpaZoneToken -Secret $d.ZoneSecret -Audience $d.Audience -UserId $d.UserId -AgentId 42 -AsPlainText
+        $script:runtime = @{ BaseUrl = $script:emu.Url; RunId = $reg.RunId; AgentApiKey = 'cxpa_demo_agent_48'; CredentialsToken = $reg.CredentialsToken }
+    }
+
+    It '<Cmdlet> writes a [<TypeName>] that lives in Cxpa.Types, in the default load context' -ForEach @(
+        @{ Cmdlet = 'Connect-Cxpa -PassThru'; TypeName = 'Cxpa.CxpaConnection'; Call = { Connect-Cxpa @api -PassThru } }
+        @{ Cmdlet = 'Get-CxpaConnection'; TypeName = 'Cxpa.CxpaConnection'; Call = { $null = Connect-Cxpa @api; Get-CxpaConnection; Disconnect-Cxpa } }
+        @{ Cmdlet = 'Register-CxpaRun'; TypeName = 'Cxpa.RunRegistration'; Call = { $reg } }
+        @{ Cmdlet = 'Test-CxpaZoneToken -PassThru'; TypeName = 'Cxpa.ZoneTokenResult'; Call = { $d = Get-CxpaTestDemo; Test-CxpaZoneToken -Token $zone -Secret $d.ZoneSecret -Audience $d.Audience -PassThru } }
+        @{ Cmdlet = 'Get-CxpaCredential (oauth)'; TypeName = 'Cxpa.OAuthCredential'; Call = { Get-CxpaCredential @runtime -ConnectionId conn_hubspot } }
+        @{ Cmdlet = 'Get-CxpaCredential (api_key)'; TypeName = 'Cxpa.ApiKeyCredential'; Call = { Get-CxpaCredential @runtime -ConnectionId conn_openai } }
+        @{ Cmdlet = 'Get-CxpaCredential (basic)'; TypeName = 'Cxpa.BasicCredential'; Call = { Get-CxpaCredential @runtime -ConnectionId conn_ftp } }
+        @{ Cmdlet = 'Get-CxpaCredential (other)'; TypeName = 'Cxpa.GenericCredential'; Call = { Get-CxpaCredential @runtime -ConnectionId conn_legacy } }
+    ) {
+        $type = $TypeName -as [type]
+        $type | Should -Not -BeNullOrEmpty -Because "[$TypeName] must resolve by name"
+        $type.Assembly.GetName().Name | Should -Be 'Cxpa.Types'
+        $alcType::GetLoadContext($type.Assembly) | Should -Be $alcType::Default
+        $out = @(& $Call)
+        $out.Count | Should -Be 1
+        $out[0] -is $type | Should -BeTrue
+        $out[0].GetType() | Should -Be $type
+    }
+
+    It 'a function typed [Cxpa.CxpaCredential] takes any credential, and BasicCredential.Credential is a PSCredential' {
+        function Get-UserName { param([Parameter(Mandatory)] [Cxpa.CxpaCredential] $Credential) $Credential.Credential.UserName }
+        $basic = Get-CxpaCredential @runtime -ConnectionId conn_ftp
+        $basic.Credential | Should -BeOfType ([pscredential])
+        Get-UserName -Credential $basic | Should -Be $basic.UserName
+        { Get-UserName -Credential 'not a credential' } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,Get-UserName'
+    }
+}
+
 Describe 'Typed catches' {
     It 'catch [Cxpa.CxpaApiException] catches a 404 with Status, Code, ServerMessage and RunId' {
         $caught = $null
@@ -114,7 +151,7 @@ Describe 'Typed catches' {
 }
 
 Describe 'Where the types live' {
-    It 'Cxpa.Types is in the default load context and references no third-party assembly' {
+    It 'Cxpa.Types is in the default load context and references only the BCL and PowerShell' {
         $types = [Cxpa.CxpaException].Assembly
         $types.GetName().Name | Should -Be 'Cxpa.Types'
         $alcType::GetLoadContext($types) | Should -Be $alcType::Default
@@ -123,6 +160,8 @@ Describe 'Where the types live' {
         $refs = @($types.GetReferencedAssemblies().Name)
         $refs | Should -Not -BeNullOrEmpty
         $refs | Where-Object { $_ -notmatch '^(System(\..+)?|netstandard|mscorlib)$' } | Should -BeNullOrEmpty
+        # System.Management.Automation is PowerShell's own (for BasicCredential.Credential); the engine is never referenced.
+        $refs | Should -Not -Contain 'Cxpa.Engine'
         # It comes from the installed module's root, not from dependencies/.
         $module = Get-Module Cxpa
         $types.Location | Should -Be (Join-Path $module.ModuleBase 'Cxpa.Types.dll')

@@ -128,7 +128,7 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
-    public void Types_assembly_sits_in_the_module_root_and_references_only_the_BCL()
+    public void Types_assembly_sits_in_the_module_root_holds_every_output_type_and_references_only_the_BCL_and_PowerShell()
     {
         // Cxpa.Types is loaded into the default context (where PowerShell resolves [Cxpa.Run] and catch [Cxpa.CxpaException]),
         // so it must not pull any of Cxpa's dependencies in there.
@@ -143,11 +143,14 @@ public sealed class IsolationTests : IClassFixture<EmulatorFixture>
         {
             var asm = alc.LoadFromAssemblyPath(path);
             var refs = asm.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
-            Assert.Equal(new[] { "netstandard" }, refs);
+            // The BCL, and PowerShell's own System.Management.Automation (BasicCredential.Credential is a PSCredential).
+            Assert.Equal(new[] { "System.Management.Automation", "netstandard" }, refs.OrderBy(n => n, StringComparer.Ordinal));
             var names = asm.GetExportedTypes().Select(t => t.FullName).ToArray();
             foreach (var expected in new[] { "Cxpa.Run", "Cxpa.RunStatus", "Cxpa.IngestResult", "Cxpa.RunEventResult", "Cxpa.CxpaException", "Cxpa.CxpaApiException",
                          "Cxpa.CxpaTimeoutException", "Cxpa.CxpaConnectionException", "Cxpa.CxpaConfigurationException", "Cxpa.CxpaDownloadException",
-                         "Cxpa.CxpaRunException", "Cxpa.CxpaRunFailedException", "Cxpa.CxpaRunCancelledException", "Cxpa.CxpaRunWaitTimeoutException" })
+                         "Cxpa.CxpaRunException", "Cxpa.CxpaRunFailedException", "Cxpa.CxpaRunCancelledException", "Cxpa.CxpaRunWaitTimeoutException",
+                         "Cxpa.SavedRunOutput", "Cxpa.CxpaConnection", "Cxpa.RunRegistration", "Cxpa.ZoneTokenResult",
+                         "Cxpa.CxpaCredential", "Cxpa.OAuthCredential", "Cxpa.ApiKeyCredential", "Cxpa.BasicCredential", "Cxpa.GenericCredential" })
                 Assert.Contains(expected, names);
             Assert.All(asm.GetExportedTypes().Where(t => t.Name.EndsWith("Exception", StringComparison.Ordinal) && t.Name != "CxpaException"),
                 t => Assert.True(t.IsSubclassOf(asm.GetType("Cxpa.CxpaException", true)!), t.FullName));

@@ -1,7 +1,6 @@
 using System;
 using System.Globalization;
 using System.IO;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
 

@@ -1,6 +1,3 @@
-using System;
-using System.Net;
-
 namespace Cxpa.Engine.Http
 {
     /// <summary>Which secret authenticates the calls, and so which endpoints are used.</summary>

@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-
 namespace Cxpa.Engine.Models
 {
     /// <summary>What trigger-and-download saved.</summary>

@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-
 namespace Cxpa.Engine.Zone
 {
     /// <summary>Why a zone token was rejected.</summary>

@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-
 namespace Cxpa.Engine.Zone
 {
     /// <summary>The outcome of a zone token check.</summary>

@@ -99,10 +99,10 @@ namespace Cxpa.PowerShell.Cmdlets
                     case RuntimeCredentialSet:
                         var ep = ConnectionResolver.Endpoint(url!, CxpaAuthKind.AgentApiKey, Secret.FromSecureString(agentKey!), AllowUnencryptedAuthentication);
                         if (CredentialsToken != null && CredentialsToken.Length > 0) ep.CredentialsToken = Secret.FromSecureString(CredentialsToken);
-                        c = new CxpaConnection(ep, "Connect-Cxpa") { RunId = RunId };
+                        c = Connections.New(ep, "Connect-Cxpa", RunId);
                         break;
                     default:
-                        c = new CxpaConnection(ConnectionResolver.Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(ingestKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
+                        c = Connections.New(ConnectionResolver.Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(ingestKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
                         break;
                 }
             }
@@ -112,7 +112,7 @@ namespace Cxpa.PowerShell.Cmdlets
                 return;
             }
             ConnectionStore.Set(c);
-            WriteVerbose($"Connected to {c.BaseUrl} with {CxpaClient.Describe(c.Endpoint.AuthKind)}.");
+            WriteVerbose($"Connected to {c.BaseUrl} with {CxpaClient.Describe(c.Endpoint().AuthKind)}.");
             if (PassThru) WriteObject(c);
         }
 

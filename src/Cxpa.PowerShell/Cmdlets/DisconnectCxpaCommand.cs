@@ -1,7 +1,4 @@
-using System;
 using System.Management.Automation;
-using System.Security;
-using Cxpa.Engine;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets

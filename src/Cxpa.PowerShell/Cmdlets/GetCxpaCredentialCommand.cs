@@ -1,7 +1,6 @@
 using System;
 using System.Management.Automation;
 using System.Security;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.PowerShell.Internal;
 
@@ -73,10 +72,10 @@ namespace Cxpa.PowerShell.Cmdlets
                 try
                 {
                     // Checked here so that the message names the parameter; nothing is sent without the token.
-                    if (c.Endpoint.CredentialsToken == null)
+                    if (c.Endpoint().CredentialsToken == null)
                         throw new CxpaConfigurationException("Resolving a credential needs the run's credentials token (-CredentialsToken).", "MissingCredentialsToken");
                     var d = Await(CreateClient(c).ResolveCredentialAsync(ConnectionId, runId, StopToken));
-                    WriteObject(CxpaCredential.From(d, ConnectionId, AsPlainText));
+                    WriteObject(OutputObjects.Credential(d, ConnectionId, AsPlainText));
                 }
                 catch (PipelineStoppedException) { throw; }
                 catch (Exception ex) { WriteCxpaError(ex, ConnectionId, $"Resolving credential '{ConnectionId}' for run {runId}"); }
@@ -90,7 +89,7 @@ namespace Cxpa.PowerShell.Cmdlets
             try
             {
                 var d = Await(CreateClient(zone).GetZoneCredentialAsync(agentId, IntegrationKey, StopToken));
-                WriteObject(CxpaCredential.From(d, IntegrationKey, AsPlainText));
+                WriteObject(OutputObjects.Credential(d, IntegrationKey, AsPlainText));
             }
             catch (PipelineStoppedException) { throw; }
             catch (Exception ex) { WriteCxpaError(ex, IntegrationKey, $"Reading credential '{IntegrationKey}' of agent {agentId}"); }

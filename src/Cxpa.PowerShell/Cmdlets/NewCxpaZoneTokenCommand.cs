@@ -1,7 +1,6 @@
 using System;
 using System.Management.Automation;
 using System.Security;
-using System.Text;
 using Cxpa.Engine.Zone;
 using Cxpa.PowerShell.Internal;
 

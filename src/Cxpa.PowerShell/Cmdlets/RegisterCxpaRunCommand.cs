@@ -61,7 +61,7 @@ namespace Cxpa.PowerShell.Cmdlets
             try
             {
                 var r = Await(CreateClient(_connection).RegisterRunAsync(AgentId, ExternalRunId, input, metadata, UserId, StopToken));
-                WriteObject(new RunRegistration(r, AsPlainText));
+                WriteObject(OutputObjects.Registration(r, AsPlainText));
             }
             catch (PipelineStoppedException) { throw; }
             catch (Exception ex) { WriteCxpaError(ex, ExternalRunId, $"Registering run '{ExternalRunId}' of agent {AgentId}"); }

@@ -1,9 +1,7 @@
 using System;
 using System.IO;
 using System.Management.Automation;
-using Cxpa.Engine;
 using Cxpa.Engine.Downloads;
-using Cxpa.Engine.Http;
 using Cxpa.Engine.Operations;
 using Cxpa.Engine.Runs;
 using Cxpa.PowerShell.Internal;

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using Cxpa.Engine;
-using Cxpa.Engine.Http;
 using Cxpa.Engine.Models;
 using Cxpa.Engine.Operations;
 using Cxpa.Engine.Runs;

@@ -1,7 +1,6 @@
 using System;
 using System.Management.Automation;
 using System.Security;
-using System.Text;
 using Cxpa.Engine.Zone;
 using Cxpa.PowerShell.Internal;
 
@@ -90,7 +89,7 @@ namespace Cxpa.PowerShell.Cmdlets
                 // The session's token (getSession().token), only for a token that verified.
                 object? kept = null;
                 if (r.IsValid && token != null) kept = AsPlainText ? token : Engine.Secret.FromString(token).ToSecureString();
-                WriteObject(new ZoneTokenResult(r, kept));
+                WriteObject(OutputObjects.ZoneToken(r, kept));
             }
             else
             {

@@ -1,7 +1,5 @@
 using System;
 using System.Management.Automation;
-using System.Text;
-using Cxpa.Engine;
 
 namespace Cxpa.PowerShell.Internal
 {

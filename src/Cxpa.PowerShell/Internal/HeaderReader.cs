@@ -6,7 +6,6 @@ using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Net.Http.Headers;
-using System.Reflection;
 using System.Security;
 
 namespace Cxpa.PowerShell.Internal

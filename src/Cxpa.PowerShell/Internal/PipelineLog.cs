@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 
 namespace Cxpa.PowerShell.Internal

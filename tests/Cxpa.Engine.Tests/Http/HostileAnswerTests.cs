@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Operations;
 using Cxpa.Engine.Tests.Support;

@@ -1,4 +1,3 @@
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Xunit;
 

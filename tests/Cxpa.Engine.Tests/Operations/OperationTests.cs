@@ -1,5 +1,3 @@
-using System.Net.Http;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Json;
 using Cxpa.Engine.Operations;

@@ -1,5 +1,4 @@
 using System.Net;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
 using Microsoft.Extensions.Time.Testing;

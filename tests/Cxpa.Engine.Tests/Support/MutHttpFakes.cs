@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Cxpa.Engine;
 using Cxpa.Engine.Http;
 using Microsoft.Extensions.Time.Testing;
 

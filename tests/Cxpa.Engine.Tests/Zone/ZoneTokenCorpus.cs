@@ -6,7 +6,7 @@ using R = Cxpa.Engine.Zone.ZoneTokenFailureReason;
 namespace Cxpa.Engine.Tests.Zone;
 
 /// <summary>
-/// Named tokens with the verdict <see cref="ZoneTokens.Validate"/> must give at <see cref="ZoneTestTokens.Now"/> with a 5 s
+/// Named tokens with the verdict ZoneTokens.Validate must give at <see cref="ZoneTestTokens.Now"/> with a 5 s
 /// tolerance, the secret <see cref="ZoneTestTokens.ZoneSecret"/> and the audience <see cref="ZoneTestTokens.Audience"/>.
 /// Shared by the corpus tests and the jose comparison.
 /// </summary>

@@ -1,21 +1,18 @@
 using System;
-using System.Security;
-using Cxpa.Engine.Models;
 
 namespace Cxpa
 {
     /// <summary>A registered run: its id and the credentials token the runtime uses to resolve credentials.</summary>
     public sealed class RunRegistration
     {
-        internal RunRegistration(RegisteredRun r, bool plain)
+        internal RunRegistration(long runId, long agentId, string externalRunId, object? credentialsToken, int? expiresInSeconds, DateTimeOffset? expiresAt)
         {
-            RunId = r.RunId;
-            AgentId = r.AgentId;
-            ExternalRunId = r.ExternalRunId;
-            ExpiresInSeconds = r.ExpiresInSeconds;
-            ExpiresAt = r.ExpiresAt;
-            if (r.CredentialsToken != null)
-                CredentialsToken = plain ? (object)r.CredentialsToken.Reveal() : r.CredentialsToken.ToSecureString();
+            RunId = runId;
+            AgentId = agentId;
+            ExternalRunId = externalRunId;
+            CredentialsToken = credentialsToken;
+            ExpiresInSeconds = expiresInSeconds;
+            ExpiresAt = expiresAt;
         }
 
         /// <summary>Platform-side run id.</summary>

@@ -1,34 +1,17 @@
 using System;
 using System.Collections;
-using System.Collections.Specialized;
-using Cxpa.Engine.Zone;
 
 namespace Cxpa
 {
     /// <summary>The outcome of Test-CxpaZoneToken -PassThru: validity, the reason, the claims and the token.</summary>
     public sealed class ZoneTokenResult
     {
-        internal ZoneTokenResult(ZoneTokenValidationResult r, object? token = null)
+        internal ZoneTokenResult(bool isValid, string reason, string message, object? token)
         {
+            IsValid = isValid;
+            Reason = reason;
+            Message = message;
             Token = token;
-            IsValid = r.IsValid;
-            Reason = r.Reason.ToString();
-            Message = r.Message;
-            var c = r.Claims;
-            if (c != null)
-            {
-                UserId = c.UserId;
-                AgentId = c.AgentId;
-                OrgSlug = c.OrgSlug;
-                AgentSlug = c.AgentSlug;
-                Audience = c.Audience;
-                IssuedAt = c.IssuedAt;
-                ExpiresAt = c.ExpiresAt;
-                NotBefore = c.NotBefore;
-                var raw = new OrderedDictionary(StringComparer.Ordinal);
-                foreach (var kv in c.Raw) raw[kv.Key] = kv.Value;
-                Claims = raw;
-            }
         }
 
         /// <summary>True when the token verified.</summary>
@@ -38,23 +21,23 @@ namespace Cxpa
         /// <summary>A sentence about the outcome (never the token).</summary>
         public string Message { get; }
         /// <summary>The signed-in user.</summary>
-        public string? UserId { get; }
+        public string? UserId { get; internal set; }
         /// <summary>The agent the token is for.</summary>
-        public long? AgentId { get; }
+        public long? AgentId { get; internal set; }
         /// <summary>The organization's slug.</summary>
-        public string? OrgSlug { get; }
+        public string? OrgSlug { get; internal set; }
         /// <summary>The agent's slug.</summary>
-        public string? AgentSlug { get; }
+        public string? AgentSlug { get; internal set; }
         /// <summary>The aud claim.</summary>
-        public string? Audience { get; }
+        public string? Audience { get; internal set; }
         /// <summary>iat.</summary>
-        public DateTimeOffset? IssuedAt { get; }
+        public DateTimeOffset? IssuedAt { get; internal set; }
         /// <summary>exp.</summary>
-        public DateTimeOffset? ExpiresAt { get; }
+        public DateTimeOffset? ExpiresAt { get; internal set; }
         /// <summary>nbf.</summary>
-        public DateTimeOffset? NotBefore { get; }
+        public DateTimeOffset? NotBefore { get; internal set; }
         /// <summary>Every claim of the payload.</summary>
-        public IDictionary? Claims { get; }
+        public IDictionary? Claims { get; internal set; }
         /// <summary>
         /// The token that verified (as getSession() gives it, to call the platform for the user): a SecureString, or a
         /// string with -AsPlainText. Null for a rejected token. Not shown by the default views.
