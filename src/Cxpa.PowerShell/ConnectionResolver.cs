@@ -43,12 +43,12 @@ namespace Cxpa.PowerShell
             try
             {
                 if (explicitKey != null && explicitKind != null)
-                    return Connections.New(Endpoint(url!, explicitKind.Value, Secret.FromSecureString(explicitKey), allow), "Parameters");
+                    return ConnectionHandles.New(Endpoint(url!, explicitKind.Value, Secret.FromSecureString(explicitKey), allow), "Parameters");
                 // The default's key goes only to the default's URL: a different -BaseUrl needs its own key.
                 if (def != null && accepted.Contains(def.Endpoint().AuthKind) && (_cmdlet.BaseUrl == null || SameUrl(_cmdlet.BaseUrl, def.BaseUrl)))
                     return def;
                 if (accepted.Contains(CxpaAuthKind.IngestApiKey) && Environment.GetEnvironmentVariable("CXPA_INGEST_KEY") is { Length: > 0 } envKey)
-                    return Connections.New(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow), "Environment");
+                    return ConnectionHandles.New(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow), "Environment");
             }
             catch (CxpaConfigurationException ex)
             {
@@ -76,7 +76,7 @@ namespace Cxpa.PowerShell
                 {
                     var ep = Endpoint(c.BaseUrl, CxpaAuthKind.AgentApiKey, c.Endpoint().Key, c.Endpoint().AllowUnencryptedAuthentication);
                     ep.CredentialsToken = token;
-                    c = Connections.New(ep, "Parameters", c.RunId);
+                    c = ConnectionHandles.New(ep, "Parameters", c.RunId);
                 }
             }
             if (runId <= 0) runId = c.RunId ?? 0;
@@ -108,7 +108,7 @@ namespace Cxpa.PowerShell
         {
             var secret = Secret.FromSecureString(token);
             var claims = ZoneTokens.ReadUnverified(secret.Reveal());
-            var connection = Connections.New(Endpoint(url, CxpaAuthKind.ZoneToken, secret, allowUnencrypted), source);
+            var connection = ConnectionHandles.New(Endpoint(url, CxpaAuthKind.ZoneToken, secret, allowUnencrypted), source);
             connection.AgentId = claims?.AgentId;
             connection.UserId = claims?.UserId;
             connection.ExpiresAt = claims?.ExpiresAt;

@@ -99,10 +99,10 @@ namespace Cxpa.PowerShell.Cmdlets
                     case RuntimeCredentialSet:
                         var ep = ConnectionResolver.Endpoint(url!, CxpaAuthKind.AgentApiKey, Secret.FromSecureString(agentKey!), AllowUnencryptedAuthentication);
                         if (CredentialsToken != null && CredentialsToken.Length > 0) ep.CredentialsToken = Secret.FromSecureString(CredentialsToken);
-                        c = Connections.New(ep, "Connect-Cxpa", RunId);
+                        c = ConnectionHandles.New(ep, "Connect-Cxpa", RunId);
                         break;
                     default:
-                        c = Connections.New(ConnectionResolver.Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(ingestKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
+                        c = ConnectionHandles.New(ConnectionResolver.Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(ingestKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
                         break;
                 }
             }

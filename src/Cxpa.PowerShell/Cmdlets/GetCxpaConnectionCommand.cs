@@ -24,7 +24,7 @@ namespace Cxpa.PowerShell.Cmdlets
             var key = Environment.GetEnvironmentVariable("CXPA_INGEST_KEY");
             if (url != null && !string.IsNullOrEmpty(key))
             {
-                try { WriteObject(Connections.New(ConnectionResolver.Endpoint(url, CxpaAuthKind.IngestApiKey, Secret.FromString(key!), false), "Environment")); }
+                try { WriteObject(ConnectionHandles.New(ConnectionResolver.Endpoint(url, CxpaAuthKind.IngestApiKey, Secret.FromString(key!), false), "Environment")); }
                 catch (CxpaConfigurationException ex) { WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url)); }
             }
             else WriteVerbose("Not connected: run Connect-Cxpa, or set $env:CXPA_API_URL and $env:CXPA_INGEST_KEY.");

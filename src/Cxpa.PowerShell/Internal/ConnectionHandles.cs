@@ -3,7 +3,7 @@ using Cxpa.Engine.Http;
 namespace Cxpa.PowerShell.Internal
 {
     /// <summary>Makes <see cref="CxpaConnection"/>s (a Cxpa.Types type, which knows nothing of the engine) around the engine's endpoint.</summary>
-    internal static class Connections
+    internal static class ConnectionHandles
     {
         /// <summary>A connection around <paramref name="endpoint"/>, which holds the URL and the secret.</summary>
         internal static CxpaConnection New(CxpaEndpoint endpoint, string source, long? runId = null)
