@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -297,11 +298,12 @@ namespace Cxpa.Engine.Http
             if (declared > cap) throw TooLarge(resp, req, cap, declared);
             using var cts = Clock.CancelAfter(opts.TimeProvider, ct, opts.ReadTimeout);
             MemoryStream ms;
+            // The read buffer is pooled: a fresh 64 KiB array per answer was most of what each call allocated.
+            var buf = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
             try
             {
                 using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
                 ms = new MemoryStream(declared is long d && d > 0 ? (int)d : 0);
-                var buf = new byte[64 * 1024];
                 int n;
                 // Never asks for more than one byte past the cap: an endless body costs at most cap + 1 bytes.
                 while ((n = await s.ReadAsync(buf, 0, (int)Math.Min(buf.Length, cap + 1 - ms.Length), cts.Token).ConfigureAwait(false)) > 0)
@@ -318,6 +320,7 @@ namespace Cxpa.Engine.Http
             {
                 throw new HttpRequestException("the connection broke while reading the answer: " + ex.Message, ex);
             }
+            finally { ArrayPool<byte>.Shared.Return(buf); }
             var old = resp.Content;
             var content = new ByteArrayContent(ms.GetBuffer(), 0, (int)ms.Length);
             foreach (var h in old.Headers)
@@ -325,6 +328,8 @@ namespace Cxpa.Engine.Http
             resp.Content = content;
             old.Dispose();
         }
+
+        private const int ReadBufferSize = 64 * 1024;
 
         private static CxpaApiException TooLarge(HttpResponseMessage resp, CxpaRequest req, long cap, long? declared)
         {
