@@ -152,12 +152,17 @@ public sealed class HostileAnswerTests
     [Fact]
     public async Task The_read_timeout_bounds_the_whole_body_not_each_read()
     {
-        // A body trickling one chunk every 2 s never stalls one read for 3 s, but the whole read takes longer than 3 s.
-        var (client, h, time) = Create(o => { o.ReadTimeout = TimeSpan.FromSeconds(3); o.MaximumRetryCount = 0; });
+        // A body trickling one byte every 2 s never stalls one read for 3 s, but the whole read takes longer than 3 s. With a
+        // 64-byte cap, a timeout per read would end in response_too_large after 65 reads; the whole-body budget ends it on the
+        // second read. (The count of reads is exact on any schedule; the fake clock's final reading is not, because the
+        // driver keeps moving it while the timeout's exception travels back, so only its lower bound is asserted.)
+        var (client, h, time) = Create(o => { o.ReadTimeout = TimeSpan.FromSeconds(3); o.MaximumRetryCount = 0; o.MaximumResponseBytes = 64; });
         var start = time.GetUtcNow();
-        h.Body(new TrickleStream(time, TimeSpan.FromSeconds(2)));
+        var body = new TrickleStream(time, TimeSpan.FromSeconds(2));
+        h.Body(body);
         await Assert.ThrowsAsync<CxpaTimeoutException>(() => Drive(time, client.GetRunAsync(42, 7, CancellationToken.None)));
-        Assert.InRange(time.GetUtcNow() - start, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
+        Assert.True(time.GetUtcNow() - start >= TimeSpan.FromSeconds(3));
+        Assert.Equal(1, body.Completed);
     }
 
     private sealed class TrickleStream : ReadOnlyBody
@@ -165,9 +170,12 @@ public sealed class HostileAnswerTests
         private readonly TimeProvider _time;
         private readonly TimeSpan _gap;
         public TrickleStream(TimeProvider time, TimeSpan gap) { _time = time; _gap = gap; }
+        /// <summary>Reads that returned a byte.</summary>
+        public int Completed { get; private set; }
         public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct)
         {
             await Task.Delay(_gap, _time, ct);
+            Completed++;
             buffer[offset] = (byte)' ';
             return 1;
         }
