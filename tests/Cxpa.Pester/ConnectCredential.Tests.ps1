@@ -7,7 +7,6 @@ BeforeAll {
     Import-Module Cxpa
     $script:key = (Get-CxpaTestDemo).IngestKey
     $script:agent48Key = ((Invoke-CxpaTestEmulatorApi -Emulator $emu -Path '_emulator/demo').agents | Where-Object id -eq 48).agentApiKey
-    $script:envNames = 'CXPA_API_URL', 'CXPA_INGEST_KEY', 'PLATFORM_API_BASE_URL'
 
     function New-TestCredential([string] $Password, [string] $UserName = 'cxpa') {
         $secure = [securestring]::new()
@@ -33,15 +32,8 @@ AfterAll {
 }
 
 Describe 'Connect-Cxpa -Credential and -AgentCredential' {
-    BeforeEach {
-        Disconnect-Cxpa
-        $script:savedEnv = @{}
-        foreach ($n in $envNames) { $savedEnv[$n] = [Environment]::GetEnvironmentVariable($n); [Environment]::SetEnvironmentVariable($n, $null) }
-    }
-    AfterEach {
-        Disconnect-Cxpa
-        foreach ($n in $envNames) { [Environment]::SetEnvironmentVariable($n, $savedEnv[$n]) }
-    }
+    BeforeEach { $script:savedEnv = Clear-CxpaTestEnvironment }
+    AfterEach { Restore-CxpaTestEnvironment $savedEnv }
 
     It '-Credential makes an ingest connection from the password (the user name is ignored): a run completes' {
         Connect-Cxpa -BaseUrl $emu.Url -Credential (New-TestCredential $key -UserName 'automation-asset-user')

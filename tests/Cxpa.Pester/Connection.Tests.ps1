@@ -7,7 +7,6 @@ BeforeAll {
     Import-Module Cxpa
     $script:key = (Get-CxpaTestDemo).IngestKey
     $script:base = $emu.Url.TrimEnd('/') + '/'
-    $script:envNames = 'CXPA_API_URL', 'CXPA_INGEST_KEY', 'PLATFORM_API_BASE_URL'
 }
 AfterAll {
     Disconnect-Cxpa
@@ -15,15 +14,8 @@ AfterAll {
 }
 
 Describe 'Connect-Cxpa, Get-CxpaConnection, Disconnect-Cxpa' {
-    BeforeEach {
-        Disconnect-Cxpa
-        $script:savedEnv = @{}
-        foreach ($n in $envNames) { $savedEnv[$n] = [Environment]::GetEnvironmentVariable($n); [Environment]::SetEnvironmentVariable($n, $null) }
-    }
-    AfterEach {
-        Disconnect-Cxpa
-        foreach ($n in $envNames) { [Environment]::SetEnvironmentVariable($n, $savedEnv[$n]) }
-    }
+    BeforeEach { $script:savedEnv = Clear-CxpaTestEnvironment }
+    AfterEach { Restore-CxpaTestEnvironment $savedEnv }
 
     Context 'the connection object' {
         It 'outputs nothing without -PassThru and stores the default that Get-CxpaConnection shows' {

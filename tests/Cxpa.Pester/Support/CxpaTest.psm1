@@ -13,6 +13,24 @@ $script:Demo = [pscustomobject]@{
 
 function Get-CxpaTestDemo { $script:Demo }
 
+# The environment variables a connection falls back to (Connect-Cxpa's docs): cleared around tests that pin the fallbacks.
+$script:ConnectionEnvironment = 'CXPA_API_URL', 'CXPA_INGEST_KEY', 'PLATFORM_API_BASE_URL'
+
+function Clear-CxpaTestEnvironment {
+    <# Forgets the default connection and clears the connection environment variables; returns what they were. #>
+    Disconnect-Cxpa
+    $saved = @{}
+    foreach ($n in $script:ConnectionEnvironment) { $saved[$n] = [Environment]::GetEnvironmentVariable($n); [Environment]::SetEnvironmentVariable($n, $null) }
+    $saved
+}
+
+function Restore-CxpaTestEnvironment {
+    <# Forgets the default connection and puts back the variables Clear-CxpaTestEnvironment saved. #>
+    param([Parameter(Mandatory)] [hashtable] $Saved)
+    Disconnect-Cxpa
+    foreach ($n in $Saved.Keys) { [Environment]::SetEnvironmentVariable($n, $Saved[$n]) }
+}
+
 function Get-CxpaTestRoot { $env:CXPA_TEST_ROOT }
 
 function Get-CxpaTestDotnet { if ($env:CXPA_TEST_DOTNET) { $env:CXPA_TEST_DOTNET } else { 'dotnet' } }
