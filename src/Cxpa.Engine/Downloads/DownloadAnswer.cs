@@ -89,7 +89,10 @@ namespace Cxpa.Engine.Downloads
                     // A plain write: the file handle is synchronous, where WriteAsync would queue every chunk to the
                     // thread pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache,
                     // and WriteBehind has the disk write them while the transfer goes on, so that the fsync below, which
-                    // makes the saved file survive a crash, has little left to wait for.
+                    // makes the saved file survive a crash, has little left to wait for. Its second handle is closed when
+                    // this using ends, on every path, so no handle of it is open at the move or the delete below (on
+                    // Windows a file open without FileShare.Delete can be neither moved nor deleted); the writing handle
+                    // and the second handle both share Delete, so the process-exit clean-up can delete the file meanwhile.
                     using (var behind = new WriteBehind(temp, WriteBehindStep))
                     {
                         long sofar = 0;

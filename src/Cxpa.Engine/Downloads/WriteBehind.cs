@@ -3,7 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace Cxpa.Engine
+namespace Cxpa.Engine.Downloads
 {
     /// <summary>
     /// Flushes a file that is being written to disk as it grows, from a background task on a second handle of the same

@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Tests.Support;
 using Xunit;
 
-namespace Cxpa.Engine.Tests;
+namespace Cxpa.Engine.Tests.Downloads;
 
 /// <summary>
 /// WriteBehind (the background flushes of a save) and SaveAsync with it: the saved file is complete, the flushes ran while
