@@ -84,6 +84,58 @@ public sealed class WriteBehindTests : IDisposable
         Assert.Empty(Names());
     }
 
+    /// <summary>The files under <paramref name="dir"/> this process has open (Linux: the links in /proc/self/fd).</summary>
+    private static string[] OpenUnder(string dir) => Directory.GetFiles("/proc/self/fd")
+        .Select(fd =>
+        {
+            try { return new FileInfo(fd).LinkTarget; }
+            catch (IOException) { return null; } // closed between the listing and the read
+        })
+        .Where(t => t != null && t.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        .ToArray()!;
+
+    [OpenHandlesFact]
+    public void The_second_handle_is_open_while_flushing_and_closed_by_dispose_before_the_writing_handle()
+    {
+        var path = Path.Combine(_dir, "file.partial");
+        using (var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Delete | FileShare.Write, 1, FileOptions.None))
+        {
+            Assert.Single(OpenUnder(_dir));
+            var behind = new WriteBehind(path, step: 10);
+            Assert.Equal(new[] { path, path }, OpenUnder(_dir));
+            fs.Write(Pattern(100), 0, 100);
+            behind.Written(100);
+            behind.Dispose();
+            Assert.Equal(1, behind.Started);
+            Assert.Equal(new[] { path }, OpenUnder(_dir));
+        }
+        Assert.Empty(OpenUnder(_dir));
+    }
+
+    [OpenHandlesFact]
+    public async Task No_handle_of_the_file_stays_open_after_a_save_that_succeeded_broke_off_or_was_cancelled()
+    {
+        var data = Pattern(1_000_000);
+        using (var done = Answer(new MemoryStream(data), data.Length, step: 64 * 1024))
+            await done.SaveAsync(_dir, "report.pdf", false, new DownloadProgress(), default);
+        Assert.Empty(OpenUnder(_dir));
+
+        using (var broken = Answer(new MemoryStream(data), data.Length + 1000, step: 64 * 1024))
+            await Assert.ThrowsAsync<CxpaDownloadException>(() => broken.SaveAsync(_dir, "other.pdf", false, new DownloadProgress(), default));
+        Assert.Empty(OpenUnder(_dir));
+
+        using var cts = new CancellationTokenSource();
+        var body = new CancellingBody(data, cancelAt: 600_000, () =>
+        {
+            Assert.Equal(2, OpenUnder(_dir).Length); // the writing handle and the second handle, while the bytes arrive
+            cts.Cancel();
+        });
+        using (var cancelled = Answer(body, data.Length, step: 64 * 1024))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.SaveAsync(_dir, "third.pdf", false, new DownloadProgress(), cts.Token));
+        Assert.Empty(OpenUnder(_dir));
+        Assert.Equal(new[] { "report.pdf" }, Names());
+    }
+
     [Fact]
     public async Task A_save_flushes_while_the_bytes_arrive_and_the_saved_file_is_complete()
     {
@@ -153,5 +205,14 @@ public sealed class WriteBehindTests : IDisposable
             _pos += n;
             return new ValueTask<int>(n);
         }
+    }
+}
+
+/// <summary>A fact that needs /proc/self/fd (Linux) to see which files the process has open; skipped elsewhere.</summary>
+public sealed class OpenHandlesFactAttribute : FactAttribute
+{
+    public OpenHandlesFactAttribute()
+    {
+        if (!Directory.Exists("/proc/self/fd")) Skip = "no /proc/self/fd here to list the open files";
     }
 }
