@@ -48,6 +48,12 @@ namespace Cxpa.Engine.Downloads
         /// <summary>The file name from Content-Disposition (filename* first), sanitized; null when none.</summary>
         public string? SuggestedFileName { get; }
 
+        /// <summary>Bytes between two background flushes of a save (<see cref="WriteBehind"/>); tests make it small.</summary>
+        internal long WriteBehindStep { get; set; } = WriteBehind.DefaultStep;
+
+        /// <summary>How many background flushes the last save started (for tests).</summary>
+        internal int WriteBehindFlushes { get; private set; }
+
         /// <summary>
         /// Streams the body to a temporary file ".cxpa-&lt;8 hex&gt;.partial" in <paramref name="directory"/>, checks the byte
         /// count, flushes, then moves it into place as <paramref name="fileName"/> (cut to 255 UTF-8 bytes, keeping the
@@ -72,7 +78,8 @@ namespace Cxpa.Engine.Downloads
             try
             {
                 // FileShare.Delete: the process-exit clean-up can delete the file while this handle is open, also on Windows.
-                using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Delete, 1, FileOptions.None))
+                // FileShare.Write: for the second handle of WriteBehind, which flushes the file to disk as it grows.
+                using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Delete | FileShare.Write, 1, FileOptions.None))
                 {
                     TempFiles.Register(temp, exitCts);
                     if (ContentLength is { } len && len > 0)
@@ -80,10 +87,29 @@ namespace Cxpa.Engine.Downloads
                         try { fs.SetLength(len); fs.SetLength(0); } catch (IOException) { /* best effort: fail early on a full disk */ }
                     }
                     // A plain write: the file handle is synchronous, where WriteAsync would queue every chunk to the
-                    // thread pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache;
-                    // the fsync below is the one wait for the disk.
-                    written = await CopyBodyAsync((chunk, n) => { fs.Write(chunk, 0, n); return Task.CompletedTask; },
-                        progress, "nothing was saved", token).ConfigureAwait(false);
+                    // thread pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache,
+                    // and WriteBehind has the disk write them while the transfer goes on, so that the fsync below, which
+                    // makes the saved file survive a crash, has little left to wait for. Its second handle is closed when
+                    // this using ends, on every path, so no handle of it is open at the move or the delete below (on
+                    // Windows a file open without FileShare.Delete can be neither moved nor deleted); the writing handle
+                    // and the second handle both share Delete, so the process-exit clean-up can delete the file meanwhile.
+                    using (var behind = new WriteBehind(temp, WriteBehindStep))
+                    {
+                        long sofar = 0;
+                        try
+                        {
+                            written = await CopyBodyAsync((chunk, n) =>
+                            {
+                                fs.Write(chunk, 0, n);
+                                behind.Written(sofar += n);
+                                return Task.CompletedTask;
+                            }, progress, "nothing was saved", token).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            WriteBehindFlushes = behind.Started;
+                        }
+                    }
                     fs.Flush(true);
                 }
                 var final = target;
