@@ -38,6 +38,8 @@ public sealed class PwshSuite
             var emptyRoot = Path.Combine(work, "modules");
             Directory.CreateDirectory(Path.Combine(emptyRoot, "CxpaBenchEmpty"));
             File.WriteAllText(Path.Combine(emptyRoot, "CxpaBenchEmpty", "CxpaBenchEmpty.psm1"), "$x = 1\n");
+            WriteShapeModule(emptyRoot, "CxpaBenchShape", views: true);
+            WriteShapeModule(emptyRoot, "CxpaBenchManifest", views: false);
             var pwsh = await PwshHost.LocateAsync(emptyRoot);
             PowerShellVersion = pwsh.Version;
             PwshDll = pwsh.PwshDll;
@@ -113,13 +115,16 @@ public sealed class PwshSuite
         {
             ("empty", string.Format(CultureInfo.InvariantCulture, timed, "CxpaBenchEmpty")),
             ("cxpa", string.Format(CultureInfo.InvariantCulture, timed, "Cxpa")),
+            // Cxpa's manifest shape with no code: what any module with a manifest, a psm1 and these views pays.
+            ("shape", string.Format(CultureInfo.InvariantCulture, timed, "CxpaBenchShape")),
+            ("manifest", string.Format(CultureInfo.InvariantCulture, timed, "CxpaBenchManifest")),
             // Warm: a pwsh that has already imported a module and run a few commands; the import of Cxpa is its first.
             // What the import consists of, step by step by hand in a cold process (the steps of Cxpa.psm1 and the manifest).
             ("steps", StepsScript(Path.GetDirectoryName(Repo.ModulePath)!)),
             ("warm", "Import-Module CxpaBenchEmpty; $null = Get-ChildItem -LiteralPath $PSHOME | Where-Object Length -GT 0 | ConvertTo-Json -Depth 1; $null = [pscustomobject]@{ a = 1 } | Select-Object a; "
                      + string.Format(CultureInfo.InvariantCulture, timed, "Cxpa")),
         };
-        Log($"import: {runs} rounds of four fresh pwsh processes (empty module, Cxpa cold, its steps by hand, Cxpa warm), order rotated");
+        Log($"import: {runs} rounds of six fresh pwsh processes (empty module, Cxpa cold, Cxpa's shape without code with and without its views, its steps by hand, Cxpa warm), order rotated");
         var inside = children.ToDictionary(c => c.Name, _ => new List<double>());
         var steps = new List<double[]>();
         var wall = children.ToDictionary(c => c.Name, _ => new List<double>());
@@ -148,12 +153,43 @@ public sealed class PwshSuite
         cold.Notes.Add($"Whole process, start to exit (`dotnet pwsh.dll`, measured by the harness): empty module {F(M(wall, "empty"))} ms, Cxpa {F(M(wall, "cxpa"))} ms, +{F(wallAdded)} ms. Per round, empty: {List(wall["empty"])} ms; Cxpa: {List(wall["cxpa"])} ms.");
         double Step(int i) => Stats.Median(steps.Select(x => x[i]));
         cold.Notes.Add($"The same steps by hand in a cold process (Stopwatch around each, median of {runs}): the loader and the cmdlet assembly in Cxpa's load context (`Assembly.LoadFrom` + `ModuleLoader.LoadCmdletAssembly`) {F(Step(0))} ms; `Import-Module -Assembly` of the cmdlet assembly (the process's first import: PowerShell's module system, the cmdlets found by reflection) {F(Step(1))} ms; `Update-TypeData` of Cxpa.types.ps1xml {F(Step(2))} ms; `Update-FormatData` of Cxpa.format.ps1xml {F(Step(3))} ms (Microsoft.PowerShell.Utility, where these two live, imported before the stopwatch: `Import-Module Cxpa` does not load it); in all {F(M(inside, "steps"))} ms against {F(M(inside, "cxpa"))} ms for `Import-Module Cxpa` (the rest: finding the module by name, the manifest, Cxpa.psm1).");
+        var shape = M(inside, "shape") - M(inside, "empty");
+        cold.Notes.Add($"The floor of this module's shape: a module with Cxpa's manifest, a psm1 and the same Cxpa.types.ps1xml and Cxpa.format.ps1xml but no code (`CxpaBenchShape`) takes {F(M(inside, "shape"))} ms, +{F(shape)} ms over the empty module, before any Cxpa assembly loads; Cxpa's own loading adds {F(added - shape)} ms to that. The same without the two files (`CxpaBenchManifest`, a manifest and a psm1) takes {F(M(inside, "manifest"))} ms, +{F(M(inside, "manifest") - M(inside, "empty"))} ms. Per round, shape: {List(inside["shape"])} ms; manifest only: {List(inside["manifest"])} ms.");
         cold.Notes.Add(ReadyToRunNote(pwsh));
         var warm = M(inside, "warm");
         var w = Add("`Import-Module Cxpa` in a warm pwsh", "—",
             $"{F(warm)} ms: `Import-Module Cxpa` after an import of another module and a few commands (Get-ChildItem, Where-Object, ConvertTo-Json, Select-Object) in the same process",
             warm, $"{F(warm)} ms", "≤ 50 ms", warm <= 50);
         w.Notes.Add($"A new process per sample: `Remove-Module` does not unload assemblies, so a second import in one process would not load the module's assemblies again and would time less than a user's first. Per round: {List(inside["warm"])} ms.");
+    }
+
+    /// <summary>
+    /// A script module with Cxpa's manifest shape (RootModule psm1; with <paramref name="views"/>, the same types and format
+    /// files) and no code.
+    /// </summary>
+    private static void WriteShapeModule(string modules, string name, bool views)
+    {
+        var dir = Path.Combine(modules, name);
+        Directory.CreateDirectory(dir);
+        var root = Path.GetDirectoryName(Repo.ModulePath)!;
+        if (views)
+            foreach (var f in new[] { "Cxpa.types.ps1xml", "Cxpa.format.ps1xml" }) File.Copy(Path.Combine(root, f), Path.Combine(dir, f), true);
+        File.WriteAllText(Path.Combine(dir, name + ".psm1"), "$x = 1\n");
+        var processed = views ? "FormatsToProcess = @('Cxpa.format.ps1xml')\n    TypesToProcess = @('Cxpa.types.ps1xml')" : "";
+        File.WriteAllText(Path.Combine(dir, name + ".psd1"), $$"""
+            @{
+                RootModule = '{{name}}.psm1'
+                ModuleVersion = '1.0.0'
+                GUID = '{{Guid.NewGuid()}}'
+                CompatiblePSEditions = @('Desktop', 'Core')
+                PowerShellVersion = '5.1'
+                {{processed}}
+                FunctionsToExport = @()
+                CmdletsToExport = @()
+                VariablesToExport = @()
+                AliasesToExport = @()
+            }
+            """);
     }
 
     // Update-TypeData and Update-FormatData live in Microsoft.PowerShell.Utility, which `Import-Module Cxpa` never loads: it is
