@@ -68,7 +68,7 @@ namespace Cxpa.Engine.Runs
         /// <summary>Runs not yet terminal, in their last state seen.</summary>
         public IReadOnlyList<Run> Pending
         {
-            get { lock (_gate) return _order.Where(_pending.ContainsKey).Select(id => _pending[id]).ToList(); }
+            get { lock (_gate) return _order.Select(id => _pending[id]).ToList(); }
         }
 
         /// <summary>True when every run is terminal (or failed to be read) and returned.</summary>
@@ -89,7 +89,6 @@ namespace Cxpa.Engine.Runs
         /// <summary>Polls until at least one run is terminal and returns those that are. Returns an empty list when none is pending.</summary>
         public async Task<IReadOnlyList<Run>> NextAsync(CancellationToken ct)
         {
-            var skipDelay = true;
             while (true)
             {
                 lock (_gate)
@@ -105,18 +104,17 @@ namespace Cxpa.Engine.Runs
                     if (_pending.Count == 0) return Array.Empty<Run>();
                 }
                 ThrowIfDeadlinePassed();
-                if (!skipDelay || Rounds > 0)
+                // The first round of the waiter's life polls at once; every later one waits first.
+                if (Rounds > 0)
                 {
                     var delay = NextDelay();
                     var time = _client.Options.TimeProvider;
                     var left = Deadline?.Remaining;
-                    if (left != null && delay > left) delay = left.GetValueOrDefault();
+                    if (left != null) delay = Shorter(delay, left.GetValueOrDefault());
                     if (delay > TimeSpan.Zero) await Clock.Delay(time, delay, ct).ConfigureAwait(false);
                     ThrowIfDeadlinePassed();
-                    var next = TimeSpan.FromTicks((long)(Interval.Ticks * 1.5));
-                    _interval = next > MaximumInterval ? MaximumInterval : next;
+                    _interval = Shorter(TimeSpan.FromTicks((long)(Interval.Ticks * 1.5)), MaximumInterval);
                 }
-                skipDelay = false;
                 await PollRoundAsync(ct).ConfigureAwait(false);
             }
         }
@@ -124,7 +122,7 @@ namespace Cxpa.Engine.Runs
         private async Task PollRoundAsync(CancellationToken ct)
         {
             List<Run> snapshot;
-            lock (_gate) snapshot = _order.Where(_pending.ContainsKey).Select(id => _pending[id]).ToList();
+            lock (_gate) snapshot = _order.Select(id => _pending[id]).ToList();
             Rounds++;
             var transient = new List<KeyValuePair<Run, Exception>>();
             using var throttle = new SemaphoreSlim(Math.Max(1, Concurrency));
@@ -145,7 +143,6 @@ namespace Cxpa.Engine.Runs
                 if (fresh.Input == null) fresh.Input = r.Input;
                 lock (_gate)
                 {
-                    if (!_pending.ContainsKey(r.RunId)) return;
                     if (fresh.IsTerminal)
                     {
                         _pending.Remove(r.RunId);
@@ -189,29 +186,29 @@ namespace Cxpa.Engine.Runs
         {
             var delay = Interval;
             var ra = _retryAfter;
-            if (ra != null && ra > delay) delay = ra.GetValueOrDefault();
+            if (ra != null) delay = Longer(delay, ra.GetValueOrDefault());
             _retryAfter = null;
             return delay;
         }
 
+        private static TimeSpan Longer(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+        private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
         private void NoteTransient(List<KeyValuePair<Run, Exception>> transient)
         {
-            // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
-            if (transient.Count == 0) return;
             // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
             TransientFailures += transient.Count;
             TimeSpan? retryAfter = null;
             foreach (var f in transient)
             {
                 var ra = (f.Value as CxpaApiException)?.RetryAfter;
-                if (ra != null && (retryAfter == null || ra > retryAfter)) retryAfter = ra;
+                if (ra != null) retryAfter = retryAfter == null ? ra : Longer(retryAfter.GetValueOrDefault(), ra.GetValueOrDefault());
             }
-            var cap = _client.Options.MaximumRetryAfter;
-            if (retryAfter != null)
-                _retryAfter = retryAfter > cap ? cap : retryAfter;
+            if (retryAfter != null) _retryAfter = Shorter(retryAfter.GetValueOrDefault(), _client.Options.MaximumRetryAfter);
             var log = _client.Options.Log;
             if (!log.IsVerboseEnabled) return;
-            var next = _retryAfter != null && _retryAfter > Interval ? _retryAfter.GetValueOrDefault() : Interval;
+            var next = _retryAfter != null ? Longer(_retryAfter.GetValueOrDefault(), Interval) : Interval;
             foreach (var f in transient)
                 log.Verbose($"Run {f.Key.RunId}: the poll failed ({Describe(f.Value)}); still waiting, polling again in {next.TotalSeconds:0.0} s.");
         }
