@@ -31,7 +31,7 @@ namespace Cxpa.Engine.Http
             get => _maximumResponseBytes;
             set
             {
-                if (value <= 0 || value > int.MaxValue - 1) throw new ArgumentOutOfRangeException(nameof(MaximumResponseBytes), value, "The largest answer must be between 1 byte and 2 GiB.");
+                if (value <= 0 || value >= int.MaxValue) throw new ArgumentOutOfRangeException(nameof(MaximumResponseBytes), value, "The largest answer must be between 1 byte and 2 GiB.");
                 _maximumResponseBytes = value;
             }
         }

@@ -123,29 +123,38 @@ namespace Cxpa.Engine.Http
 
         // Only a connection failure or a timeout is ever retried (ShouldRetry).
         private static string Describe(Exception? ex)
-            => ex is HttpRequestException h ? "connection failure: " + (h.InnerException?.Message ?? h.Message) : ex!.Message;
+        {
+            var h = ex as HttpRequestException;
+            return h != null ? $"connection failure: {CauseOf(h)}" : ex!.Message;
+        }
+
+        /// <summary>What broke a connection: the inner failure's message, or the exception's own.</summary>
+        private static string CauseOf(HttpRequestException h) => h.InnerException?.Message ?? h.Message;
 
         private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext ctx)
         {
             var req = ctx.Properties.GetValue(RequestKey, null!);
             var opts = ctx.Properties.GetValue(OptionsKey, null!);
             if (req == null || req.Retry == RetryMode.Never || ctx.CancellationToken.IsCancellationRequested) return false;
-            if (outcome.Result is { } resp)
+            var resp = outcome.Result;
+            if (resp != null)
             {
                 var code = (int)resp.StatusCode;
                 bool retryable = req.Retry == RetryMode.Idempotent
-                    ? code is 408 or 429 or 502 or 503 or 504
+                    ? code == 408 || code == 429 || code == 502 || code == 503 || code == 504
                     : code == 429;
                 if (!retryable) return false;
                 var ra = RetryAfterRaw(resp, opts.TimeProvider);
                 if (ra != null)
                 {
                     if (ra > opts.MaximumRetryAfter) return false;
-                    if (opts.Deadline?.Remaining is { } left && ra.Value > left) return false;
+                    var left = opts.Deadline?.Remaining;
+                    if (left != null && ra > left) return false;
                 }
                 return true;
             }
-            if (outcome.Exception is HttpRequestException hre)
+            var hre = outcome.Exception as HttpRequestException;
+            if (hre != null)
                 return req.Retry == RetryMode.Idempotent || IsConnectionRefused(hre);
             if (outcome.Exception is CxpaTimeoutException) return req.Retry == RetryMode.Idempotent;
             return false;
@@ -172,22 +181,24 @@ namespace Cxpa.Engine.Http
         /// <summary>The error of a request that is not safe to repeat and may have reached the server: never resent.</summary>
         internal static CxpaOutcomeUnknownException OutcomeUnknown(CxpaRequest req, string where, Exception ex)
         {
-            var why = ex is CxpaTimeoutException ? ex.Message.TrimEnd('.') : "the connection to " + where + " broke: " + (ex is HttpRequestException h ? h.InnerException?.Message ?? h.Message : ex.Message).TrimEnd('.');
+            var h = ex as HttpRequestException;
+            var cause = h != null ? CauseOf(h) : ex.Message;
+            var why = ex is CxpaTimeoutException ? ex.Message.TrimEnd('.') : $"the connection to {where} broke: {cause.TrimEnd('.')}";
             var effect = req.Path.EndsWith("/callback", StringComparison.Ordinal)
                 ? "the platform may have recorded the event"
                 : "the platform may have started the run";
-            var sb = new StringBuilder();
-            sb.Append(req.Method).Append(' ').Append(req.Path).Append(": the outcome is unknown (").Append(why).Append("). The request may have reached the platform and ")
-              .Append(effect).Append("; it was not sent again.");
-            if (req.RunId != null) sb.Append(" Run id: ").Append(req.RunId).Append('.');
-            return new CxpaOutcomeUnknownException(sb.ToString(), req.Method.Method, req.Path, req.RunId, ex);
+            var message = $"{req.Method} {req.Path}: the outcome is unknown ({why}). The request may have reached the platform and {effect}; it was not sent again.{RunIdSuffix(req.RunId)}";
+            return new CxpaOutcomeUnknownException(message, req.Method.Method, req.Path, req.RunId, ex);
         }
 
         internal static bool IsConnectionRefused(Exception ex)
         {
             for (var e = ex; e != null; e = e.InnerException)
-                if (e is SocketException se && (se.SocketErrorCode == SocketError.ConnectionRefused || se.SocketErrorCode == SocketError.HostNotFound))
+            {
+                var se = e as SocketException;
+                if (se != null && (se.SocketErrorCode == SocketError.ConnectionRefused || se.SocketErrorCode == SocketError.HostNotFound))
                     return true;
+            }
             return false;
         }
 
@@ -195,13 +206,10 @@ namespace Cxpa.Engine.Http
         {
             var ra = resp.Headers.RetryAfter;
             if (ra == null) return null;
-            if (ra.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-            if (ra.Date is { } date)
-            {
-                var d = date - time.GetUtcNow();
-                return d < TimeSpan.Zero ? TimeSpan.Zero : d;
-            }
-            return null;
+            TimeSpan? wait = ra.Delta;
+            if (wait == null && ra.Date != null) wait = ra.Date.GetValueOrDefault().Subtract(time.GetUtcNow());
+            if (wait == null) return null;
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
         }
 
         private static TimeSpan? RetryAfterOf(Outcome<HttpResponseMessage> outcome, ResilienceContext ctx)
@@ -211,36 +219,49 @@ namespace Cxpa.Engine.Http
         public static async Task<HttpResponseMessage> SendAsync(CxpaEndpoint endpoint, CxpaCallOptions opts, CxpaRequest req, CancellationToken ct)
         {
             byte[]? body = req.HasBody ? JsonTree.Serialize(req.Body) : null;
+            var resp = await SendWithRetriesAsync(endpoint, opts, req, body, ct).ConfigureAwait(false);
+            var code = (int)resp.StatusCode;
+            if (code >= 200 && code < 300) return resp;
+            using (resp) throw await CreateErrorAsync(resp, req, opts, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>Runs the attempts through the retry pipeline; returns the last answer or throws the last failure, mapped.</summary>
+        private static async Task<HttpResponseMessage> SendWithRetriesAsync(CxpaEndpoint endpoint, CxpaCallOptions opts, CxpaRequest req, byte[]? body, CancellationToken ct)
+        {
             var ctx = ResilienceContextPool.Shared.Get(ct);
             ctx.Properties.Set(RequestKey, req);
             ctx.Properties.Set(OptionsKey, opts);
-            HttpResponseMessage? resp;
             try
             {
                 var outcome = await Pipeline(opts).ExecuteOutcomeAsync(
-                    async (c, state) =>
+                    async (ResilienceContext c, int state) =>
                     {
                         try { return Outcome.FromResult(await SendOnceAsync(endpoint, opts, req, body, c.CancellationToken).ConfigureAwait(false)); }
                         catch (Exception ex) { return Outcome.FromException<HttpResponseMessage>(ex); }
                     }, ctx, 0).ConfigureAwait(false);
-                if (outcome.Exception != null)
+                var failure = outcome.Exception;
+                if (failure != null)
                 {
-                    if (req.Retry == RetryMode.UntilReached && MayHaveReached(outcome.Exception))
-                        throw OutcomeUnknown(req, $"{endpoint.BaseUrl.Host}:{endpoint.BaseUrl.Port}", outcome.Exception);
-                    if (outcome.Exception is HttpRequestException hre)
-                        throw new CxpaConnectionException($"{req.Method} {req.Path} could not reach {endpoint.BaseUrl.Host}:{endpoint.BaseUrl.Port}: {hre.InnerException?.Message ?? hre.Message}", req.RunId, hre);
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(outcome.Exception).Throw();
+                    var mapped = MapFailure(endpoint, req, failure);
+                    if (mapped != null) throw mapped;
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
                 }
-                resp = outcome.Result!;
+                return outcome.Result!;
             }
             finally
             {
                 ResilienceContextPool.Shared.Return(ctx);
             }
+        }
 
-            var code = (int)resp.StatusCode;
-            if (code >= 200 && code < 300) return resp;
-            using (resp) throw await CreateErrorAsync(resp, req, opts, ct).ConfigureAwait(false);
+        /// <summary>The error a failed last attempt ends in (outcome unknown, a connection failure); null to rethrow the failure itself.</summary>
+        private static Exception? MapFailure(CxpaEndpoint endpoint, CxpaRequest req, Exception failure)
+        {
+            var where = $"{endpoint.BaseUrl.Host}:{endpoint.BaseUrl.Port}";
+            if (req.Retry == RetryMode.UntilReached && MayHaveReached(failure)) return OutcomeUnknown(req, where, failure);
+            var hre = failure as HttpRequestException;
+            if (hre != null) return new CxpaConnectionException($"{req.Method} {req.Path} could not reach {where}: {CauseOf(hre)}", req.RunId, hre);
+            return null;
         }
 
         private static async Task<HttpResponseMessage> SendOnceAsync(CxpaEndpoint endpoint, CxpaCallOptions opts, CxpaRequest req, byte[]? body, CancellationToken ct)
@@ -264,19 +285,7 @@ namespace Cxpa.Engine.Http
             var log = opts.Log.IsVerboseEnabled ? opts.Log : null;
             log?.Verbose($"{req.Method} {uri}" + (body != null ? $" with a {body.Length}-byte JSON body" : ""));
             var sw = log != null ? Stopwatch.StartNew() : null;
-            HttpResponseMessage resp;
-            using (var timeout = Clock.CancelAfter(opts.TimeProvider, ct, headerTime))
-            {
-                try
-                {
-                    // Headers only: the body is read below within its own budget (size and time), never buffered whole by HttpClient.
-                    resp = await ClientFor(opts).SendAsync(msg, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException ex) when (!ct.IsCancellationRequested && timeout.IsCancellationRequested)
-                {
-                    throw new CxpaTimeoutException($"{req.Method} {req.Path} got no answer within {headerTime.TotalSeconds:0.#} s.", req.RunId, ex);
-                }
-            }
+            var resp = await ReceiveHeadersAsync(opts, req, msg, headerTime, ct).ConfigureAwait(false);
             log?.Verbose($"{req.Method} {req.Path} answered {(int)resp.StatusCode} {resp.ReasonPhrase} in {sw!.ElapsedMilliseconds} ms.");
             var code = (int)resp.StatusCode;
             if (req.StreamResponse || code < 200 || code >= 300) return resp;
@@ -284,6 +293,21 @@ namespace Cxpa.Engine.Http
             try { await BufferAsync(resp, req, opts, ct).ConfigureAwait(false); }
             catch { resp.Dispose(); throw; }
             return resp;
+        }
+
+        /// <summary>Sends the message and waits for the answer's headers within <paramref name="headerTime"/>.</summary>
+        private static async Task<HttpResponseMessage> ReceiveHeadersAsync(CxpaCallOptions opts, CxpaRequest req, HttpRequestMessage msg, TimeSpan headerTime, CancellationToken ct)
+        {
+            using var timeout = Clock.CancelAfter(opts.TimeProvider, ct, headerTime);
+            try
+            {
+                // Headers only: the body is read later within its own budget (size and time), never buffered whole by HttpClient.
+                return await ClientFor(opts).SendAsync(msg, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (!ct.IsCancellationRequested && timeout.IsCancellationRequested)
+            {
+                throw new CxpaTimeoutException($"{req.Method} {req.Path} got no answer within {headerTime.TotalSeconds:0.#} s.", req.RunId, ex);
+            }
         }
 
         /// <summary>
@@ -297,13 +321,13 @@ namespace Cxpa.Engine.Http
             var declared = resp.Content.Headers.ContentLength;
             if (declared > cap) throw TooLarge(resp, req, cap, declared);
             using var cts = Clock.CancelAfter(opts.TimeProvider, ct, opts.ReadTimeout);
-            MemoryStream ms;
+            // The declared length (when there is one) sizes the buffer up front; it is only a hint.
+            var ms = new MemoryStream(declared > 0 ? (int)declared.GetValueOrDefault() : 0);
             // The read buffer is pooled: a fresh 64 KiB array per answer was most of what each call allocated.
             var buf = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
             try
             {
                 using var s = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                ms = new MemoryStream(declared is long d && d > 0 ? (int)d : 0);
                 int n;
                 // Never asks for more than one byte past the cap: an endless body costs at most cap + 1 bytes.
                 while ((n = await s.ReadAsync(buf, 0, (int)Math.Min(buf.Length, cap + 1 - ms.Length), cts.Token).ConfigureAwait(false)) > 0)
@@ -314,11 +338,11 @@ namespace Cxpa.Engine.Http
             }
             catch (OperationCanceledException ex) when (!ct.IsCancellationRequested && cts.IsCancellationRequested)
             {
-                throw new CxpaTimeoutException($"{req.Method} {req.Path}: reading the answer took longer than {opts.ReadTimeout.TotalSeconds:0.#} s." + (req.RunId != null ? $" Run id: {req.RunId}." : ""), req.RunId, ex);
+                throw new CxpaTimeoutException($"{req.Method} {req.Path}: reading the answer took longer than {opts.ReadTimeout.TotalSeconds:0.#} s.{RunIdSuffix(req.RunId)}", req.RunId, ex);
             }
             catch (IOException ex)
             {
-                throw new HttpRequestException("the connection broke while reading the answer: " + ex.Message, ex);
+                throw new HttpRequestException($"the connection broke while reading the answer: {ex.Message}", ex);
             }
             finally { ArrayPool<byte>.Shared.Return(buf); }
             var old = resp.Content;
@@ -331,11 +355,14 @@ namespace Cxpa.Engine.Http
 
         private const int ReadBufferSize = 64 * 1024;
 
+        /// <summary>" Run id: N." for a request about a run; empty otherwise.</summary>
+        private static string RunIdSuffix(long? runId) => runId != null ? $" Run id: {runId}." : "";
+
         private static CxpaApiException TooLarge(HttpResponseMessage resp, CxpaRequest req, long cap, long? declared)
         {
             var size = declared != null ? $"declares {declared} bytes" : "is longer than that";
             return new CxpaApiException(
-                $"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a body larger than the {cap}-byte limit for an answer (it {size}); it was not read." + (req.RunId != null ? $" Run id: {req.RunId}." : ""),
+                $"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a body larger than the {cap}-byte limit for an answer (it {size}); it was not read.{RunIdSuffix(req.RunId)}",
                 (int)resp.StatusCode, "response_too_large", null, null, req.RunId, req.Method.Method, req.Path);
         }
 
@@ -363,37 +390,36 @@ namespace Cxpa.Engine.Http
                 try
                 {
                     using var doc = JsonDocument.Parse(text!);
-                    if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                    var root = doc.RootElement;
+                    if (root.ValueKind == JsonValueKind.Object)
                     {
                         json = true;
-                        var root = doc.RootElement;
-                        if (root.TryGetProperty("error", out var e)) serverMessage = JsonRead.ErrorText(e);
-                        else if (root.TryGetProperty("message", out var m)) serverMessage = JsonRead.String(m);
-                        if (root.TryGetProperty("code", out var c)) code = JsonRead.String(c);
-                        if (root.TryGetProperty("details", out var d) && d.ValueKind != JsonValueKind.Null) details = JsonTree.ToValue(d, DictionaryObjectFactory.Instance);
-                        if (runId == null && root.TryGetProperty("runId", out var r)) runId = JsonRead.Int64(r);
+                        JsonElement found;
+                        if (root.TryGetProperty("error", out found)) serverMessage = JsonRead.ErrorText(found);
+                        else if (root.TryGetProperty("message", out found)) serverMessage = JsonRead.String(found);
+                        if (root.TryGetProperty("code", out found)) code = JsonRead.String(found);
+                        if (root.TryGetProperty("details", out found) && found.ValueKind != JsonValueKind.Null) details = JsonTree.ToValue(found, DictionaryObjectFactory.Instance);
+                        if (root.TryGetProperty("runId", out found) && runId == null) runId = JsonRead.Int64(found);
                     }
                 }
                 catch (JsonException) { }
             }
             var retryAfter = RetryAfterRaw(resp, opts.TimeProvider);
-            var sb = new StringBuilder();
-            sb.Append(req.Method).Append(' ').Append(req.Path).Append(" failed: ").Append(status).Append(' ').Append(resp.ReasonPhrase);
-            if (code != null) sb.Append(" (").Append(code).Append(')');
-            if (serverMessage != null) sb.Append(": ").Append(serverMessage.TrimEnd('.')).Append('.');
+            string reason;
+            if (serverMessage != null) reason = $": {serverMessage.TrimEnd('.')}.";
             else if (status >= 300 && status < 400)
-                sb.Append(": the platform answered with a redirect to ").Append(resp.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere").Append(", which is not followed with credentials.");
-            else if (!json)
-                sb.Append(string.IsNullOrWhiteSpace(text) ? ": the answer had no body." : $": the answer was not JSON ({resp.Content.Headers.ContentType?.MediaType ?? "no content type"}).");
-            else sb.Append('.');
-            if (details is IDictionary<string, object?> dd && dd.Count > 0)
-            {
-                sb.Append(" Details:");
-                foreach (var kv in dd) sb.Append(' ').Append(kv.Key).Append(": ").Append(kv.Value is string sv ? sv : JsonTree.SerializeToString(kv.Value)).Append(';');
-            }
-            if (runId != null) sb.Append(" Run id: ").Append(runId).Append('.');
-            if (retryAfter != null) sb.Append(" Retry after ").Append(Math.Ceiling(retryAfter.Value.TotalSeconds)).Append(" s.");
-            return new CxpaApiException(sb.ToString(), status, code, serverMessage, details, runId, req.Method.Method, req.Path, retryAfter);
+                reason = $": the platform answered with a redirect to {resp.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere"}, which is not followed with credentials.";
+            else if (json) reason = ".";
+            else if (string.IsNullOrWhiteSpace(text)) reason = ": the answer had no body.";
+            else reason = $": the answer was not JSON ({resp.Content.Headers.ContentType?.MediaType ?? "no content type"}).";
+            var detailText = "";
+            var dd = details as IDictionary<string, object?>;
+            if (dd != null)
+                foreach (var kv in dd) detailText += $" {kv.Key}: {kv.Value as string ?? JsonTree.SerializeToString(kv.Value)};";
+            var message = $"{req.Method} {req.Path} failed: {status} {resp.ReasonPhrase}{(code != null ? $" ({code})" : "")}{reason}"
+                + $"{(detailText.Length > 0 ? $" Details:{detailText}" : "")}{RunIdSuffix(runId)}"
+                + $"{(retryAfter != null ? $" Retry after {Math.Ceiling(retryAfter.GetValueOrDefault().TotalSeconds)} s." : "")}";
+            return new CxpaApiException(message, status, code, serverMessage, details, runId, req.Method.Method, req.Path, retryAfter);
         }
 
         private static readonly JsonDocumentOptions ParseOptions = new JsonDocumentOptions { MaxDepth = JsonTree.MaxDepth };
@@ -401,18 +427,31 @@ namespace Cxpa.Engine.Http
         /// <summary>Reads a whole JSON answer body, with the read timeout.</summary>
         public static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage resp, CxpaRequest req, CxpaCallOptions opts, CancellationToken ct)
         {
-            JsonDocument doc;
+            var doc = await ParseAnswerAsync(resp, req, opts, ct).ConfigureAwait(false);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                var kind = doc.RootElement.ValueKind.ToString().ToLowerInvariant();
+                doc.Dispose();
+                throw new CxpaApiException($"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a JSON {kind} where an object was expected.{RunIdSuffix(req.RunId)}",
+                    (int)resp.StatusCode, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path);
+            }
+            return doc;
+        }
+
+        /// <summary>Parses a JSON answer's body (reading a streamed one first); a body that is not JSON or a broken read throws.</summary>
+        private static async Task<JsonDocument> ParseAnswerAsync(HttpResponseMessage resp, CxpaRequest req, CxpaCallOptions opts, CancellationToken ct)
+        {
             try
             {
                 // A streamed answer (a download's JSON 202) is read here within the same budget; any other answer was
                 // read by SendAsync (BufferAsync): parse it in place.
                 if (req.StreamResponse) await BufferAsync(resp, req, opts, ct).ConfigureAwait(false);
                 using var buffered = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                doc = JsonDocument.Parse(buffered, ParseOptions);
+                return JsonDocument.Parse(buffered, ParseOptions);
             }
             catch (JsonException ex)
             {
-                throw new CxpaApiException($"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a body that is not valid JSON." + (req.RunId != null ? $" Run id: {req.RunId}." : ""),
+                throw new CxpaApiException($"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a body that is not valid JSON.{RunIdSuffix(req.RunId)}",
                     (int)resp.StatusCode, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path, null, ex);
             }
             // BufferAsync turns a broken read into an HttpRequestException.
@@ -424,14 +463,6 @@ namespace Cxpa.Engine.Http
             {
                 throw new CxpaConnectionException($"{req.Method} {req.Path}: {ex.Message}", req.RunId, ex);
             }
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                var kind = doc.RootElement.ValueKind.ToString().ToLowerInvariant();
-                doc.Dispose();
-                throw new CxpaApiException($"{req.Method} {req.Path} answered {(int)resp.StatusCode} with a JSON {kind} where an object was expected." + (req.RunId != null ? $" Run id: {req.RunId}." : ""),
-                    (int)resp.StatusCode, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path);
-            }
-            return doc;
         }
     }
 }

@@ -68,10 +68,11 @@ namespace Cxpa.Engine.Runs
         /// <summary>Runs not yet terminal, in their last state seen.</summary>
         public IReadOnlyList<Run> Pending
         {
-            get { lock (_gate) return _order.Where(_pending.ContainsKey).Select(id => _pending[id]).ToList(); }
+            get { lock (_gate) return _order.Select(id => _pending[id]).ToList(); }
         }
 
         /// <summary>True when every run is terminal (or failed to be read) and returned.</summary>
+        // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
         public bool IsDone { get { lock (_gate) return _pending.Count == 0 && _ready.Count == 0 && _failures.Count == 0; } }
 
         /// <summary>Runs that could not be read (404, 401, 403...) since the last call, with the error; they are no longer waited on.</summary>
@@ -88,31 +89,32 @@ namespace Cxpa.Engine.Runs
         /// <summary>Polls until at least one run is terminal and returns those that are. Returns an empty list when none is pending.</summary>
         public async Task<IReadOnlyList<Run>> NextAsync(CancellationToken ct)
         {
-            var skipDelay = true;
             while (true)
             {
                 lock (_gate)
                 {
+                    // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
                     if (_ready.Count > 0 || _failures.Count > 0)
                     {
                         var done = _ready.ToList();
                         _ready.Clear();
                         return done;
                     }
+                    // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
                     if (_pending.Count == 0) return Array.Empty<Run>();
                 }
                 ThrowIfDeadlinePassed();
-                if (!skipDelay || Rounds > 0)
+                // The first round of the waiter's life polls at once; every later one waits first.
+                if (Rounds > 0)
                 {
                     var delay = NextDelay();
                     var time = _client.Options.TimeProvider;
-                    if (Deadline?.Remaining is { } left && delay > left) delay = left;
+                    var left = Deadline?.Remaining;
+                    if (left != null) delay = Shorter(delay, left.GetValueOrDefault());
                     if (delay > TimeSpan.Zero) await Clock.Delay(time, delay, ct).ConfigureAwait(false);
                     ThrowIfDeadlinePassed();
-                    var next = TimeSpan.FromTicks((long)(Interval.Ticks * 1.5));
-                    _interval = next > MaximumInterval ? MaximumInterval : next;
+                    _interval = Shorter(TimeSpan.FromTicks((long)(Interval.Ticks * 1.5)), MaximumInterval);
                 }
-                skipDelay = false;
                 await PollRoundAsync(ct).ConfigureAwait(false);
             }
         }
@@ -120,87 +122,111 @@ namespace Cxpa.Engine.Runs
         private async Task PollRoundAsync(CancellationToken ct)
         {
             List<Run> snapshot;
-            lock (_gate) snapshot = _order.Where(_pending.ContainsKey).Select(id => _pending[id]).ToList();
+            lock (_gate) snapshot = _order.Select(id => _pending[id]).ToList();
             Rounds++;
             var transient = new List<KeyValuePair<Run, Exception>>();
             using var throttle = new SemaphoreSlim(Math.Max(1, Concurrency));
-            var tasks = snapshot.Select(async r =>
-            {
-                await throttle.WaitAsync(ct).ConfigureAwait(false);
-                try
-                {
-                    Run fresh;
-                    try
-                    {
-                        fresh = await _client.GetRunAsync(r.AgentId!.Value, r.RunId, ct).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (IsTransient(ex, ct))
-                    {
-                        lock (_gate) transient.Add(new KeyValuePair<Run, Exception>(r, ex));
-                        return;
-                    }
-                    catch (CxpaApiException ex) when (ex.Status >= 400)
-                    {
-                        lock (_gate)
-                        {
-                            _pending.Remove(r.RunId);
-                            _order.Remove(r.RunId);
-                            _failures.Add(new KeyValuePair<Run, Exception>(r, ex));
-                        }
-                        return;
-                    }
-                    if (fresh.Input == null) fresh.Input = r.Input;
-                    lock (_gate)
-                    {
-                        if (!_pending.ContainsKey(r.RunId)) return;
-                        if (fresh.IsTerminal)
-                        {
-                            _pending.Remove(r.RunId);
-                            _order.Remove(r.RunId);
-                            _ready.Enqueue(fresh);
-                        }
-                        else _pending[r.RunId] = fresh;
-                    }
-                }
-                finally { throttle.Release(); }
-            }).ToList();
+            var tasks = new List<Task>();
+            foreach (var r in snapshot) tasks.Add(PollOneAsync(r, throttle, transient, ct));
             await Task.WhenAll(tasks).ConfigureAwait(false);
             NoteTransient(transient);
+        }
+
+        /// <summary>Polls one run within the round's throttle and files the answer: still pending, ready, failed or transient.</summary>
+        private async Task PollOneAsync(Run r, SemaphoreSlim throttle, List<KeyValuePair<Run, Exception>> transient, CancellationToken ct)
+        {
+            await throttle.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var fresh = await FetchAsync(r, transient, ct).ConfigureAwait(false);
+                if (fresh == null) return;
+                if (fresh.Input == null) fresh.Input = r.Input;
+                lock (_gate)
+                {
+                    if (fresh.IsTerminal)
+                    {
+                        _pending.Remove(r.RunId);
+                        _order.Remove(r.RunId);
+                        _ready.Enqueue(fresh);
+                    }
+                    else _pending[r.RunId] = fresh;
+                }
+            }
+            finally { throttle.Release(); }
+        }
+
+        /// <summary>
+        /// Reads a run; null when the poll failed: a transient failure is kept for the round's note, any other error ends
+        /// the wait on that run (<see cref="TakeFailures"/>).
+        /// </summary>
+        private async Task<Run?> FetchAsync(Run r, List<KeyValuePair<Run, Exception>> transient, CancellationToken ct)
+        {
+            try
+            {
+                return await _client.GetRunAsync(r.AgentId!.Value, r.RunId, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsTransient(ex, ct))
+            {
+                lock (_gate) transient.Add(new KeyValuePair<Run, Exception>(r, ex));
+            }
+            catch (CxpaApiException ex) when (ex.Status >= 400)
+            {
+                lock (_gate)
+                {
+                    _pending.Remove(r.RunId);
+                    _order.Remove(r.RunId);
+                    _failures.Add(new KeyValuePair<Run, Exception>(r, ex));
+                }
+            }
+            return null;
         }
 
         /// <summary>The delay before the next round: the back-off interval, or a longer Retry-After of the last round.</summary>
         private TimeSpan NextDelay()
         {
             var delay = Interval;
-            if (_retryAfter is { } ra && ra > delay) delay = ra;
+            var ra = _retryAfter;
+            if (ra != null) delay = Longer(delay, ra.GetValueOrDefault());
             _retryAfter = null;
             return delay;
         }
 
+        private static TimeSpan Longer(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+        private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
         private void NoteTransient(List<KeyValuePair<Run, Exception>> transient)
         {
-            if (transient.Count == 0) return;
+            // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
             TransientFailures += transient.Count;
             TimeSpan? retryAfter = null;
             foreach (var f in transient)
-                if (f.Value is CxpaApiException { RetryAfter: { } ra } && (retryAfter == null || ra > retryAfter)) retryAfter = ra;
-            if (retryAfter is { } longest)
-                _retryAfter = longest > _client.Options.MaximumRetryAfter ? _client.Options.MaximumRetryAfter : longest;
+            {
+                var ra = (f.Value as CxpaApiException)?.RetryAfter;
+                if (ra != null) retryAfter = retryAfter == null ? ra : Longer(retryAfter.GetValueOrDefault(), ra.GetValueOrDefault());
+            }
+            if (retryAfter != null) _retryAfter = Shorter(retryAfter.GetValueOrDefault(), _client.Options.MaximumRetryAfter);
             var log = _client.Options.Log;
             if (!log.IsVerboseEnabled) return;
-            var next = _retryAfter is { } r && r > Interval ? r : Interval;
+            var next = _retryAfter != null ? Longer(_retryAfter.GetValueOrDefault(), Interval) : Interval;
             foreach (var f in transient)
                 log.Verbose($"Run {f.Key.RunId}: the poll failed ({Describe(f.Value)}); still waiting, polling again in {next.TotalSeconds:0.0} s.");
         }
 
         /// <summary>A short description of a failed poll: the status, or the kind of failure (never a header or a key).</summary>
-        private static string Describe(Exception ex) => ex switch
+        private static string Describe(Exception ex)
         {
-            CxpaApiException api => api.Status + (api.Code != null ? " " + api.Code : "") + (api.RetryAfter is { } ra ? $", Retry-After {ra.TotalSeconds:0.#} s" : ""),
-            CxpaTimeoutException _ => "no answer in time",
-            CxpaConnectionException _ => "connection failure",
-            _ => ex.GetType().Name,
-        };
+            var api = ex as CxpaApiException;
+            if (api != null)
+            {
+                var code = api.Code != null ? $" {api.Code}" : "";
+                var retryAfter = api.RetryAfter != null ? $", Retry-After {api.RetryAfter.GetValueOrDefault().TotalSeconds:0.#} s" : "";
+                return $"{api.Status}{code}{retryAfter}";
+            }
+            if (ex is CxpaTimeoutException) return "no answer in time";
+            if (ex is CxpaConnectionException) return "connection failure";
+            return ex.GetType().Name;
+        }
 
         /// <summary>
         /// Whether a failed poll of a run is transient for a wait: 408, 429, 500, 502, 503, 504 (a GET of a run is
@@ -210,23 +236,23 @@ namespace Cxpa.Engine.Runs
         internal bool IsTransient(Exception ex, CancellationToken ct)
         {
             if (ct.IsCancellationRequested || DeadlinePassed()) return false;
-            if (_client.Options.Deadline is { HasPassed: true }) return false;
-            switch (ex)
+            if (_client.Options.Deadline?.HasPassed == true) return false;
+            var api = ex as CxpaApiException;
+            if (api != null)
             {
-                case CxpaApiException api: return api.Status is 408 or 429 or 500 or 502 or 503 or 504;
-                case CxpaConnectionException _: return true;
-                case CxpaTimeoutException _: return true;
-                case System.Net.Http.HttpRequestException _: return true;
-                default: return false;
+                var s = api.Status;
+                return s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
             }
+            return ex is CxpaConnectionException || ex is CxpaTimeoutException || ex is System.Net.Http.HttpRequestException;
         }
 
-        private bool DeadlinePassed() => Deadline is { HasPassed: true };
+        private bool DeadlinePassed() => Deadline?.HasPassed == true;
 
         private void ThrowIfDeadlinePassed()
         {
             if (!DeadlinePassed()) return;
             int n;
+            // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
             lock (_gate) n = _pending.Count;
             throw new CxpaTimeoutException(n == 1
                 ? $"Run {Pending[0].RunId} did not finish within the time allowed for the wait."

@@ -40,7 +40,7 @@ namespace Cxpa.Engine.Runs
         {
             var t = time ?? throw new ArgumentNullException(nameof(time));
             var now = t.GetUtcNow();
-            var seconds = (int)Math.Max(0, Math.Ceiling((endsAt - now).TotalSeconds));
+            var seconds = (int)Math.Max(0, Math.Ceiling(endsAt.Subtract(now).TotalSeconds));
             return new WaitDeadline(t, now, endsAt, seconds);
         }
 
@@ -57,28 +57,35 @@ namespace Cxpa.Engine.Runs
         /// <summary>The current time on the deadline's clock.</summary>
         public DateTimeOffset Now => Time.GetUtcNow();
         /// <summary>Time since the clock started.</summary>
-        public TimeSpan Elapsed => Now - StartedAt;
+        public TimeSpan Elapsed => Now.Subtract(StartedAt);
 
         /// <summary>Time left (never negative); null when there is no deadline.</summary>
         public TimeSpan? Remaining
         {
             get
             {
-                if (EndsAt is not { } end) return null;
-                var left = end - Time.GetUtcNow();
+                if (EndsAt == null) return null;
+                var left = EndsAt.GetValueOrDefault().Subtract(Time.GetUtcNow());
                 return left > TimeSpan.Zero ? left : TimeSpan.Zero;
             }
         }
 
         /// <summary>Whole seconds left for a progress display; -1 when there is no deadline.</summary>
-        public int SecondsLeft => Remaining is { } left ? (int)left.TotalSeconds : -1;
+        public int SecondsLeft
+        {
+            get
+            {
+                var left = Remaining;
+                return left != null ? (int)left.GetValueOrDefault().TotalSeconds : -1;
+            }
+        }
 
         /// <summary>True once the deadline is reached.</summary>
-        public bool HasPassed => EndsAt is { } end && Time.GetUtcNow() >= end;
+        public bool HasPassed => EndsAt != null && Time.GetUtcNow() >= EndsAt.GetValueOrDefault();
 
         /// <summary>The same deadline moved later by <paramref name="grace"/> (same start, same clock): the outer limit of one call that waits on the server for the whole budget.</summary>
         public WaitDeadline WithGrace(TimeSpan grace)
-            => EndsAt is { } end ? new WaitDeadline(Time, StartedAt, end + grace, Seconds) : this;
+            => EndsAt != null ? new WaitDeadline(Time, StartedAt, EndsAt.GetValueOrDefault() + grace, Seconds) : this;
 
         /// <summary>
         /// The server-side wait window to ask for: the whole budget, capped at <paramref name="ceiling"/>; the ceiling when
@@ -93,8 +100,9 @@ namespace Cxpa.Engine.Runs
         /// </summary>
         public CancellationTokenSource Link(CancellationToken ct)
         {
-            if (Remaining is not { } left) return CancellationTokenSource.CreateLinkedTokenSource(ct);
-            return Clock.CancelAfter(Time, ct, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            var left = Remaining;
+            if (left == null) return CancellationTokenSource.CreateLinkedTokenSource(ct);
+            return Clock.CancelAfter(Time, ct, left > TimeSpan.Zero ? left.GetValueOrDefault() : TimeSpan.FromMilliseconds(1));
         }
     }
 }

@@ -152,32 +152,33 @@ public sealed class HostileAnswerTests
     [Fact]
     public async Task The_read_timeout_bounds_the_whole_body_not_each_read()
     {
-        // A body trickling one byte every 2 s never stalls one read for 3 s, but the whole read takes longer than 3 s. With a
-        // 64-byte cap, a timeout per read would end in response_too_large after 65 reads; the whole-body budget ends it on the
-        // second read. (The count of reads is exact on any schedule; the fake clock's final reading is not, because the
-        // driver keeps moving it while the timeout's exception travels back, so only its lower bound is asserted.)
-        var (client, h, time) = Create(o => { o.ReadTimeout = TimeSpan.FromSeconds(3); o.MaximumRetryCount = 0; o.MaximumResponseBytes = 64; });
+        // A body trickling one byte every 2 s never stalls one read for 3 s, but the whole read takes longer than 3 s.
+        // Each read moves the fake clock itself, so the time the budget ran out is exact: the read that starts at 4 s
+        // finds it spent (10 reads would end the body: a per-read timeout would let the call succeed).
+        var (client, h, time) = Create(o => { o.ReadTimeout = TimeSpan.FromSeconds(3); o.MaximumRetryCount = 0; });
         var start = time.GetUtcNow();
-        var body = new TrickleStream(time, TimeSpan.FromSeconds(2));
+        var body = new TrickleStream(time, TimeSpan.FromSeconds(2), 10);
         h.Body(body);
-        await Assert.ThrowsAsync<CxpaTimeoutException>(() => Drive(time, client.GetRunAsync(42, 7, CancellationToken.None)));
-        Assert.True(time.GetUtcNow() - start >= TimeSpan.FromSeconds(3));
-        Assert.Equal(1, body.Completed);
+        await Assert.ThrowsAsync<CxpaTimeoutException>(() => client.GetRunAsync(42, 7, CancellationToken.None));
+        Assert.Equal(TimeSpan.FromSeconds(4), time.GetUtcNow() - start);
+        Assert.Equal(2, body.Reads);
     }
 
     private sealed class TrickleStream : ReadOnlyBody
     {
-        private readonly TimeProvider _time;
+        private readonly FakeTimeProvider _time;
         private readonly TimeSpan _gap;
-        public TrickleStream(TimeProvider time, TimeSpan gap) { _time = time; _gap = gap; }
-        /// <summary>Reads that returned a byte.</summary>
-        public int Completed { get; private set; }
-        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct)
+        private readonly int _length;
+        public TrickleStream(FakeTimeProvider time, TimeSpan gap, int length) { _time = time; _gap = gap; _length = length; }
+        public int Reads { get; private set; }
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct)
         {
-            await Task.Delay(_gap, _time, ct);
-            Completed++;
+            ct.ThrowIfCancellationRequested();
+            if (Reads == _length) return Task.FromResult(0);
+            Reads++;
+            _time.Advance(_gap);
             buffer[offset] = (byte)' ';
-            return 1;
+            return Task.FromResult(1);
         }
     }
 
