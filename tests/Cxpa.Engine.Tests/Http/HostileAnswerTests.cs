@@ -6,6 +6,7 @@ using Cxpa.Engine.Operations;
 using Cxpa.Engine.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
+using static Cxpa.Engine.Tests.Support.MutHttpDrive;
 
 namespace Cxpa.Engine.Tests.Http;
 
@@ -87,16 +88,6 @@ public sealed class HostileAnswerTests
         var options = new CxpaCallOptions { Handler = handler, TimeProvider = time, RequestTimeout = TimeSpan.FromHours(1), ReadTimeout = TimeSpan.FromHours(1) };
         configure?.Invoke(options);
         return (new CxpaClient(new CxpaEndpoint(Base, kind, Secret.FromString("cxpa_test_key")), options), handler, time);
-    }
-
-    private static async Task<T> Drive<T>(FakeTimeProvider time, Task<T> call)
-    {
-        for (int i = 0; i < 2_000_000 && !call.IsCompleted; i++)
-        {
-            await Task.Yield();
-            if (!call.IsCompleted) time.Advance(TimeSpan.FromMilliseconds(10));
-        }
-        return await call;
     }
 
     // ---- 1. bounded answers

@@ -6,6 +6,7 @@ using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
+using static Cxpa.Engine.Tests.Support.MutHttpDrive;
 
 namespace Cxpa.Engine.Tests.Http;
 
@@ -70,21 +71,6 @@ public sealed class TransportTests
         var options = new CxpaCallOptions { Handler = handler, TimeProvider = time, RequestTimeout = TimeSpan.FromHours(1), ReadTimeout = TimeSpan.FromHours(1) };
         configure?.Invoke(options);
         return (new CxpaClient(new CxpaEndpoint(Base, CxpaAuthKind.IngestApiKey, Secret.FromString("cxpa_test_key")), options), handler, time);
-    }
-
-    /// <summary>
-    /// Runs the call to its end, moving the fake clock 10 ms at a time while the call is not complete. A continuation
-    /// that has not run yet when the loop moves the clock again makes a measured gap longer, never shorter: the tests
-    /// assert exact lower bounds and loose upper ones.
-    /// </summary>
-    private static async Task<T> Drive<T>(FakeTimeProvider time, Task<T> call)
-    {
-        for (int i = 0; i < 2_000_000 && !call.IsCompleted; i++)
-        {
-            await Task.Yield();
-            if (!call.IsCompleted) time.Advance(TimeSpan.FromMilliseconds(10));
-        }
-        return await call;
     }
 
     private const string RunRow = """{"id":7,"agent_id":42,"status":"running"}""";

@@ -6,6 +6,7 @@ using Cxpa.Engine.Http;
 using Cxpa.Engine.Runs;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
+using static Cxpa.Engine.Tests.Support.MutHttpDrive;
 
 namespace Cxpa.Engine.Tests.Runs;
 
@@ -86,16 +87,6 @@ public sealed class RunWaiterResilienceTests
     }
 
     /// <summary>Runs the call to its end, moving the fake clock 10 ms at a time while it is not complete.</summary>
-    private static async Task<T> Drive<T>(FakeTimeProvider time, Task<T> call)
-    {
-        for (int i = 0; i < 2_000_000 && !call.IsCompleted; i++)
-        {
-            await Task.Yield();
-            if (!call.IsCompleted) time.Advance(TimeSpan.FromMilliseconds(10));
-        }
-        return await call;
-    }
-
     [Fact]
     public async Task A_wait_rides_out_ten_503s_and_completes()
     {

@@ -121,7 +121,11 @@ public sealed class MutHttpBody : ReadOnlyBody
     }
 }
 
-/// <summary>Runs a call on a fake clock to its end, moving the clock 10 ms at a time while the call is not complete.</summary>
+/// <summary>
+/// Runs a call on a fake clock to its end, moving the clock 10 ms at a time while the call is not complete. A continuation
+/// that has not run yet when the loop moves the clock again makes a measured gap longer, never shorter: tests assert exact
+/// lower bounds and loose upper ones (or, where the time must be exact, let the fake body move the clock itself).
+/// </summary>
 public static class MutHttpDrive
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
