@@ -106,11 +106,13 @@ public class FaultTests
     public async Task Delay_fault_honours_a_client_timeout()
     {
         await using var s = await T.Start();
-        s.Faults.Delay("POST " + Trigger, 5000);
+        // The delay is far longer than the wait for the abort: a server that noticed the client leave only when the delay
+        // ended would fail here, not race the end of the delay against the end of the wait (on a loaded machine).
+        s.Faults.Delay("POST " + Trigger, 60_000);
         using var c = T.FreshClient(s, T.SharedKey);
         c.Timeout = TimeSpan.FromMilliseconds(200);
         await Assert.ThrowsAnyAsync<TaskCanceledException>(() => c.Post(Trigger, "{}"));
-        await T.Eventually(() => s.Requests.Last is { Aborted: true });
+        await T.Eventually(() => s.Requests.Last is { Aborted: true }, timeoutMs: 30_000);
         Assert.Equal(0, s.State.RunCount);
     }
 

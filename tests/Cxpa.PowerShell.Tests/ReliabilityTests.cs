@@ -234,7 +234,8 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
                 }));
             // An 8 GiB body that had not finished: Stopped (not Completed) and an empty folder prove the stop and the clean-up.
             _out.WriteLine($"download stop time: {sw.ElapsedMilliseconds} ms");
-            Assert.Equal(PSInvocationState.Stopped, r.State);
+            Assert.True(r.State == PSInvocationState.Stopped,
+                $"state {r.State}, stop time {sw.ElapsedMilliseconds} ms, errors: {string.Join(" | ", r.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e.Exception.Message))}");
             Assert.Empty(Directory.GetFiles(dir, "*", SearchOption.AllDirectories));
         }
         finally { Directory.Delete(dir, true); }
