@@ -16,7 +16,7 @@ public abstract class MutdlDownloadTestBase : IDisposable
     public void Dispose() => Directory.Delete(Dir, true);
 
     protected DownloadAnswer Answer(Stream body, long? contentLength, string? disposition = "attachment; filename=\"q3 report.pdf\"",
-        long? runId = 4242, string? contentType = "application/pdf", TimeSpan? readTimeout = null)
+        long? runId = 4242, string? contentType = "application/pdf", TimeSpan? readTimeout = null, long? writeBehindStep = null)
     {
         var content = new StreamContent(body);
         if (contentType != null) content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
@@ -24,7 +24,9 @@ public abstract class MutdlDownloadTestBase : IDisposable
         if (disposition != null) content.Headers.TryAddWithoutValidation("Content-Disposition", disposition);
         var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
         var options = new CxpaCallOptions { ReadTimeout = readTimeout ?? TimeSpan.FromHours(1), Log = Log };
-        return new DownloadAnswer(response, runId, false, new CxpaRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
+        var answer = new DownloadAnswer(response, runId, false, new CxpaRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
+        if (writeBehindStep is { } step) answer.WriteBehindStep = step;
+        return answer;
     }
 
     protected string[] Names() => Directory.GetFileSystemEntries(Dir).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToArray()!;
