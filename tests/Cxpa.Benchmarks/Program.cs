@@ -1,7 +1,7 @@
 namespace Cxpa.Benchmarks;
 
 /// <summary>
-/// dotnet run -c Release --project tests/Cxpa.Benchmarks -- [--quick] [--out docs/performance.md] [--only import,get,download,progress,wait,token] [--micro]
+/// dotnet run -c Release --project tests/Cxpa.Benchmarks -- [--quick] [--out docs/performance.md] [--only import,zone,get,download,progress,wait,token] [--micro]
 /// Diagnostics, not in the report: --only probe (the engine's GET against raw), --only probe-download (the engine's download against raw).
 /// The real pwsh, side by side with what users would write instead (<see cref="PwshSuite"/>):
 /// dotnet run -c Release --project tests/Cxpa.Benchmarks -- --pwsh [--quick] [--out docs/performance.md] [--only import,http,download,tokens,wait]

@@ -39,6 +39,8 @@ public sealed class Suite
     public async Task<List<MeasureResult>> RunAllAsync()
     {
         if (Want("import")) _results.Add(await ImportAsync());
+        if (Want("zone")) _results.Add(ZoneEngineMeasure.Run(_quick));
+        if (_only != null && _only.All(o => o is "import" or "zone")) return _results;
 
         var cfg = EmulatorConfig.CreateDemo();
         cfg.Agents.Add(new EmulatorAgentConfig { Id = GetAgent, Name = "Bench get", AgentSlug = "bench-get", QueuedMs = 0, DurationMs = 0 });
