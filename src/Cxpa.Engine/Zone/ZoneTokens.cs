@@ -1,9 +1,8 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Cxpa.Engine.Zone
@@ -37,8 +36,9 @@ namespace Cxpa.Engine.Zone
     /// <item><description><see cref="ZoneTokenFailureReason.AudienceMismatch"/> (before the signature): <c>aud</c> is neither a string, an array of strings,
     /// nor absent.</description></item>
     /// <item><description><see cref="ZoneTokenFailureReason.BadSignature"/>: the signature is not exactly 32 canonically encoded bytes, or the
-    /// HMAC-SHA256 of the signing input with the secret differs. The check is made by IdentityModel's JsonWebTokenHandler with
-    /// a single key (<c>TryAllIssuerSigningKeys</c>, so a <c>kid</c> naming any other key, a path or SQL text changes nothing).</description></item>
+    /// HMAC-SHA256 of the signing input with the secret differs. The HMAC is verified by IdentityModel's
+    /// <c>SymmetricSignatureProvider</c> (one per secret, cached) over the signing input parsed above, with the one key there is
+    /// (a <c>kid</c> naming any other key, a path or SQL text changes nothing).</description></item>
     /// <item><description><see cref="ZoneTokenFailureReason.AudienceMismatch"/>: <c>aud</c> is missing, or is neither a string equal (ordinal, no
     /// trailing-slash or case leniency) to the expected audience nor an array of strings one of which is equal to it. As in
     /// jose's jwtVerify, an array holding the audience is valid (other elements do not matter); an empty array, an array without
@@ -71,8 +71,6 @@ namespace Cxpa.Engine.Zone
 
         private const int Hs256SignatureLength = 43; // 32 bytes, unpadded base64url
         private const string Hs256Header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"; // {"alg":"HS256","typ":"JWT"}
-
-        private static readonly JsonWebTokenHandler Handler = new JsonWebTokenHandler { MapInboundClaims = false };
 
         /// <summary>
         /// Verifies a zone token as createZoneMiddleware does, strictly (see the remarks on <see cref="ZoneTokens"/> for every
@@ -295,22 +293,9 @@ namespace Cxpa.Engine.Zone
             var typeReason = CheckClaimTypes(claims, zone, what, out message);
             if (typeReason != ZoneTokenFailureReason.None) return typeReason;
 
-            // --- signature (and alg again, and the audience) by IdentityModel ------------------------------------------
-            var entry = ZoneValidationCache.Get(secret, audience);
-            ZoneTokenFailureReason handlerReason;
-            try
-            {
-                var result = Handler.ValidateTokenAsync(token, entry.Parameters).GetAwaiter().GetResult();
-                handlerReason = result.IsValid ? ZoneTokenFailureReason.None : Map(result.Exception);
-            }
-            catch (Exception ex)
-            {
-                handlerReason = Map(ex);
-            }
-            // IdentityModel checks the audience only after the signature has verified, so an audience failure still
-            // proves the signature; every other failure ends here, without claims.
-            if (handlerReason != ZoneTokenFailureReason.None && handlerReason != ZoneTokenFailureReason.AudienceMismatch)
-                return Fail(handlerReason, MessageFor(handlerReason, what), out message);
+            // --- signature: HMAC-SHA256 of the signing input, verified by IdentityModel's SymmetricSignatureProvider ---------
+            if (!SignatureVerifies(token, d2, ZoneValidationCache.Get(secret).Verifier))
+                return Fail(ZoneTokenFailureReason.BadSignature, what + "'s signature does not verify with the secret.", out message);
 
             verified = true;
             payload = claims;
@@ -319,8 +304,6 @@ namespace Cxpa.Engine.Zone
             if (audience != null)
             {
                 if (!claims.TryGetValue("aud", out var aud) || !AudienceHolds(aud, audience))
-                    return Fail(ZoneTokenFailureReason.AudienceMismatch, what + "'s audience is not the expected one.", out message);
-                if (handlerReason == ZoneTokenFailureReason.AudienceMismatch)
                     return Fail(ZoneTokenFailureReason.AudienceMismatch, what + "'s audience is not the expected one.", out message);
             }
 
@@ -477,40 +460,28 @@ namespace Cxpa.Engine.Zone
             };
         }
 
-        /// <summary>Maps an IdentityModel validation exception to a reason (fails closed: unknown failures are Malformed).</summary>
-        internal static ZoneTokenFailureReason Map(Exception? exception)
+        /// <summary>
+        /// The HMAC-SHA256 over the token's signing input (its first <paramref name="signingInputLength"/> characters,
+        /// already checked to be base64url and dots) against the canonical 32-byte signature that follows, compared in fixed
+        /// time by IdentityModel. Any exception from the provider fails closed.
+        /// </summary>
+        private static bool SignatureVerifies(string token, int signingInputLength, SymmetricSignatureProvider verifier)
         {
-            switch (exception)
+            var signature = new byte[32];
+            if (!Base64Url.TryDecode(token, signingInputLength + 1, token.Length - signingInputLength - 1, signature)) return false;
+            byte[] input = ArrayPool<byte>.Shared.Rent(signingInputLength);
+            try
             {
-                case SecurityTokenInvalidAlgorithmException _: return ZoneTokenFailureReason.AlgorithmNotAllowed;
-                case SecurityTokenInvalidSignatureException _: return ZoneTokenFailureReason.BadSignature; // incl. SignatureKeyNotFound
-                case SecurityTokenExpiredException _: return ZoneTokenFailureReason.Expired;
-                case SecurityTokenNotYetValidException _: return ZoneTokenFailureReason.NotYetValid;
-                case SecurityTokenNoExpirationException _: return ZoneTokenFailureReason.MissingClaim;
-                case SecurityTokenInvalidLifetimeException _: return ZoneTokenFailureReason.InvalidClaim;
-                case SecurityTokenInvalidAudienceException _: return ZoneTokenFailureReason.AudienceMismatch;
-                case SecurityTokenMalformedException _: return ZoneTokenFailureReason.Malformed;
-                case SecurityTokenDecryptionFailedException _: return ZoneTokenFailureReason.Malformed; // incl. EncryptionKeyNotFound
-                case SecurityTokenInvalidTypeException _: return ZoneTokenFailureReason.Malformed;
-                case ArgumentException _: return ZoneTokenFailureReason.Malformed;
-                case FormatException _: return ZoneTokenFailureReason.Malformed;
-                case JsonException _: return ZoneTokenFailureReason.Malformed;
-                default: return ZoneTokenFailureReason.Malformed;
+                int length = Encoding.ASCII.GetBytes(token, 0, signingInputLength, input, 0);
+                return verifier.Verify(input, 0, length, signature, 0, signature.Length);
             }
-        }
-
-        private static string MessageFor(ZoneTokenFailureReason reason, string what)
-        {
-            switch (reason)
+            catch (Exception)
             {
-                case ZoneTokenFailureReason.AlgorithmNotAllowed: return what + "'s algorithm is not HS256.";
-                case ZoneTokenFailureReason.BadSignature: return what + "'s signature does not verify with the secret.";
-                case ZoneTokenFailureReason.Expired: return what + " has expired.";
-                case ZoneTokenFailureReason.NotYetValid: return what + " is not valid yet (nbf).";
-                case ZoneTokenFailureReason.MissingClaim: return what + " has no exp claim.";
-                case ZoneTokenFailureReason.InvalidClaim: return what + " has a claim of the wrong type.";
-                case ZoneTokenFailureReason.AudienceMismatch: return what + "'s audience is not the expected one.";
-                default: return what + " could not be read.";
+                return false;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(input);
             }
         }
     }
