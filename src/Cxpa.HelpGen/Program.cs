@@ -5,7 +5,8 @@ namespace Cxpa.HelpGen;
 /// <summary>
 /// dotnet Cxpa.HelpGen.dll &lt;docsDir&gt; &lt;outDir&gt;: every docs page with platyPS front matter ("external help file")
 /// becomes a command:command of its MAML file (Cxpa.PowerShell.dll-Help.xml); every about_*.md becomes
-/// about_*.help.txt. Other pages (guides) are skipped. Exit code 1 names each malformed page.
+/// about_*.help.txt. Other pages (guides) are skipped. Text shared by several pages comes from docs/shared-parameters.md
+/// (<see cref="SharedHelp"/>). Exit code 1 names each malformed page.
 /// </summary>
 public static class Program
 {
@@ -25,6 +26,13 @@ public static class Program
         }
 
         var errors = new List<string>();
+        SharedHelp shared;
+        try { shared = SharedHelp.Load(docsDir); }
+        catch (DocFormatException e)
+        {
+            Console.Error.WriteLine($"{Path.Combine(docsDir, SharedHelp.FileName)}: error: {e.Message}");
+            return 1;
+        }
         var pages = new List<CommandPage>();
         var abouts = new List<(string Name, string Text)>();
         foreach (var file in Directory.EnumerateFiles(docsDir, "*.md").OrderBy(f => f, StringComparer.Ordinal))
@@ -33,6 +41,7 @@ public static class Program
             var name = Path.GetFileNameWithoutExtension(file);
             try
             {
+                text = shared.Expand(text);
                 if (name.StartsWith("about_", StringComparison.OrdinalIgnoreCase))
                     abouts.Add((name, AboutWriter.Render(name, text)));
                 else if (CommandPage.IsCommandPage(text))

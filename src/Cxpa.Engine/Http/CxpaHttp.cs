@@ -140,10 +140,7 @@ namespace Cxpa.Engine.Http
             if (resp != null)
             {
                 var code = (int)resp.StatusCode;
-                bool retryable = req.Retry == RetryMode.Idempotent
-                    ? code == 408 || code == 429 || code == 502 || code == 503 || code == 504
-                    : code == 429;
-                if (!retryable) return false;
+                if (!RetryRules.RetriesStatus(req.Retry, code)) return false;
                 var ra = RetryAfterRaw(resp, opts.TimeProvider);
                 if (ra != null)
                 {
