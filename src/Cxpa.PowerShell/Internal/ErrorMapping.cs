@@ -55,7 +55,9 @@ namespace Cxpa.PowerShell.Internal
             return r;
         }
 
-        private static string Prefix(string? context, string message) => context == null ? message : context + ": " + message;
+        /// <summary>The message of an ErrorRecord: the context first, and every control character made visible (the message may quote
+        /// the platform, an agent or a file name; <see cref="TerminalText"/>).</summary>
+        internal static string Prefix(string? context, string message) => TerminalText.Clean(context == null ? message : context + ": " + message)!;
 
         internal static (string, ErrorCategory) Classify(CxpaApiException api)
         {
