@@ -95,7 +95,7 @@ namespace Cxpa.PowerShell
         {
             // The target is where the refused value is (input.items[2].p), not the value: it may be large or not plain data.
             var target = ex is InputPolicyException policy ? policy.Path : value;
-            WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, target) { ErrorDetails = new ErrorDetails(ex.Message) });
+            WriteError(new ErrorRecord(ex, "InvalidInput", ErrorCategory.InvalidArgument, target) { ErrorDetails = new ErrorDetails(ErrorMapping.Prefix(null, ex.Message)) });
         }
 
         #endregion

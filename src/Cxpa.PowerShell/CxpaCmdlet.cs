@@ -116,8 +116,10 @@ namespace Cxpa.PowerShell
         {
             while (_log.Lines.TryDequeue(out var line))
             {
-                if (line.Verbose) WriteVerbose(line.Text);
-                else WriteDebug(line.Text);
+                // The engine's lines may quote the platform (a reason phrase, a status): shown with control characters made visible.
+                var text = TerminalText.CleanLine(line.Text)!;
+                if (line.Verbose) WriteVerbose(text);
+                else WriteDebug(text);
             }
         }
 
@@ -133,7 +135,7 @@ namespace Cxpa.PowerShell
         protected internal void Fail(string errorId, string message, ErrorCategory category, object? target = null, Exception? inner = null)
         {
             var ex = new CxpaConfigurationException(message, errorId, inner);
-            ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target) { ErrorDetails = new ErrorDetails(message) });
+            ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target) { ErrorDetails = new ErrorDetails(ex.Message) });
         }
 
         #endregion

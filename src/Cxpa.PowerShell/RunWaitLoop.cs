@@ -43,7 +43,7 @@ namespace Cxpa.PowerShell
                 if (NonInteractive && now - lastHeartbeat >= HeartbeatInterval)
                 {
                     lastHeartbeat = now;
-                    _cmdlet.WriteInformation(new InformationRecord(status, "Cxpa.Wait"));
+                    _cmdlet.WriteInformation(new InformationRecord(TerminalText.CleanLine(status), "Cxpa.Wait"));
                 }
             }
             try

@@ -35,6 +35,6 @@ namespace Cxpa
         }
 
         /// <inheritdoc />
-        public override string ToString() => $"{Type} credential {Name}";
+        public override string ToString() => TerminalText.CleanLine($"{Type} credential {Name}")!;
     }
 }

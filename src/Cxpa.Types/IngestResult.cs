@@ -13,6 +13,6 @@ namespace Cxpa
         public string? Status { get; set; }
 
         /// <inheritdoc />
-        public override string ToString() => $"Run {RunId} ({Status})";
+        public override string ToString() => $"Run {RunId} ({TerminalText.CleanLine(Status)})";
     }
 }

@@ -66,6 +66,6 @@ namespace Cxpa
         }
 
         /// <inheritdoc />
-        public override string ToString() => $"Run {RunId} ({Status})";
+        public override string ToString() => $"Run {RunId} ({TerminalText.CleanLine(Status)})";
     }
 }

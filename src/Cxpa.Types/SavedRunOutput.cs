@@ -20,6 +20,6 @@ namespace Cxpa
         public string? ContentDisposition { get; set; }
 
         /// <inheritdoc />
-        public override string ToString() => $"Run {RunId}: {FileName ?? "output"} ({Length} bytes)";
+        public override string ToString() => TerminalText.CleanLine($"Run {RunId}: {FileName ?? "output"} ({Length} bytes)")!;
     }
 }

@@ -45,6 +45,6 @@ namespace Cxpa
         public object? Token { get; }
 
         /// <inheritdoc />
-        public override string ToString() => IsValid ? $"Valid (user {UserId}, agent {AgentId})" : $"Invalid: {Reason}";
+        public override string ToString() => TerminalText.CleanLine(IsValid ? $"Valid (user {UserId}, agent {AgentId})" : $"Invalid: {Reason}")!;
     }
 }

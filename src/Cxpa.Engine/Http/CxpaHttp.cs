@@ -388,6 +388,7 @@ namespace Cxpa.Engine.Http
                 {
                     using var doc = JsonDocument.Parse(text!);
                     var root = doc.RootElement;
+                    JsonTree.CheckAnswer(root, DictionaryObjectFactory.Instance); // a string that is not text: read as a body that is not JSON
                     if (root.ValueKind == JsonValueKind.Object)
                     {
                         json = true;
@@ -405,7 +406,7 @@ namespace Cxpa.Engine.Http
             string reason;
             if (serverMessage != null) reason = $": {serverMessage.TrimEnd('.')}.";
             else if (status >= 300 && status < 400)
-                reason = $": the platform answered with a redirect to {resp.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere"}, which is not followed with credentials.";
+                reason = $": the platform answered with a redirect to {(resp.Headers.Location is { IsAbsoluteUri: true } location ? location.GetLeftPart(UriPartial.Authority) : "elsewhere")}, which is not followed with credentials.";
             else if (json) reason = ".";
             else if (string.IsNullOrWhiteSpace(text)) reason = ": the answer had no body.";
             else reason = $": the answer was not JSON ({resp.Content.Headers.ContentType?.MediaType ?? "no content type"}).";
@@ -444,7 +445,15 @@ namespace Cxpa.Engine.Http
                 // read by SendAsync (BufferAsync): parse it in place.
                 if (req.StreamResponse) await BufferAsync(resp, req, opts, ct).ConfigureAwait(false);
                 using var buffered = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                return JsonDocument.Parse(buffered, ParseOptions);
+                var doc = JsonDocument.Parse(buffered, ParseOptions);
+                try { JsonTree.CheckAnswer(doc.RootElement, opts.ObjectFactory); }
+                catch { doc.Dispose(); throw; }
+                return doc;
+            }
+            catch (UnreadableAnswerException ex)
+            {
+                throw new CxpaApiException($"{req.Method} {req.Path} answered {(int)resp.StatusCode} with JSON that cannot be read: {ex.Message}{RunIdSuffix(req.RunId)}",
+                    (int)resp.StatusCode, "invalid_response", null, null, req.RunId, req.Method.Method, req.Path, null, ex);
             }
             catch (JsonException ex)
             {

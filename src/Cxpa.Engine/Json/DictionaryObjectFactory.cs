@@ -19,5 +19,8 @@ namespace Cxpa.Engine.Json
 
         /// <inheritdoc />
         public object CreateArray(List<object?> items) => items.ToArray();
+
+        /// <inheritdoc />
+        public string? Refuses(string key) => null;
     }
 }

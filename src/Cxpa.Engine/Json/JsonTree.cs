@@ -52,6 +52,53 @@ namespace Cxpa.Engine.Json
             }
         }
 
+        /// <summary>
+        /// Checks that a parsed answer can be read whole before anything is made of it: every string and key is text
+        /// (System.Text.Json parses a lone surrogate escape or invalid UTF-8 and only refuses it when the string is read),
+        /// and the factory can hold every key. Throws <see cref="UnreadableAnswerException"/> naming the place (a JSON path
+        /// of keys that are themselves readable), never the value.
+        /// </summary>
+        public static void CheckAnswer(JsonElement e, IJsonObjectFactory factory)
+        {
+            if (factory == null) throw new ArgumentNullException(nameof(factory));
+            Check(e, factory, "$");
+        }
+
+        private static void Check(JsonElement e, IJsonObjectFactory factory, string path)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                    {
+                        string name;
+                        try { name = p.Name; }
+                        catch (InvalidOperationException) { throw new UnreadableAnswerException($"a key in {path} is not text (a lone surrogate or invalid UTF-8)."); }
+                        var why = factory.Refuses(name);
+                        if (why != null) throw new UnreadableAnswerException($"{path} has {why}.");
+                        Check(p.Value, factory, path + "." + (IsPlainName(name) ? name : "?"));
+                    }
+                    return;
+                case JsonValueKind.Array:
+                    var i = 0;
+                    foreach (var item in e.EnumerateArray()) Check(item, factory, path + "[" + (i++).ToString(CultureInfo.InvariantCulture) + "]");
+                    return;
+                case JsonValueKind.String:
+                    try { e.GetString(); }
+                    catch (InvalidOperationException) { throw new UnreadableAnswerException($"the string at {path} is not text (a lone surrogate or invalid UTF-8)."); }
+                    return;
+            }
+        }
+
+        /// <summary>A key shown in a path as it is: short, letters, digits, '_' and '-' only (any other stays out of messages).</summary>
+        private static bool IsPlainName(string name)
+        {
+            if (name.Length == 0 || name.Length > 64) return false;
+            foreach (var c in name)
+                if (!(c < 128 && (char.IsLetterOrDigit(c) || c == '_' || c == '-'))) return false;
+            return true;
+        }
+
         /// <summary>Parses JSON text into plain values.</summary>
         public static object? Parse(string json, IJsonObjectFactory? factory = null)
         {

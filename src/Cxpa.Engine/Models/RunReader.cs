@@ -64,6 +64,10 @@ namespace Cxpa.Engine.Models
         {
             var bytes = JsonTree.Serialize(inputSent ?? new Dictionary<string, object?>());
             using var doc = JsonDocument.Parse(bytes, JsonTree.DocumentOptions);
+            // The user's own input may hold a key that the factory's objects cannot (an empty key, in PowerShell 'psobject'):
+            // the run was started all the same, so it keeps the input as it was given.
+            try { JsonTree.CheckAnswer(doc.RootElement, factory); }
+            catch (UnreadableAnswerException) { return inputSent; }
             return JsonTree.ToValue(doc.RootElement, factory);
         }
 

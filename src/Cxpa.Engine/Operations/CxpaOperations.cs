@@ -73,7 +73,7 @@ namespace Cxpa.Engine.Operations
         /// <summary>Reads a credential of the zone's agent by integration key (zone token).</summary>
         public static CxpaOperation ZoneCredential(long agentId, string integrationKey)
         {
-            var route = $"api/zones/agents/{Id(agentId)}/credentials/{Uri.EscapeDataString(integrationKey)}";
+            var route = $"api/zones/agents/{Id(agentId)}/credentials/{Segment(integrationKey, "integration key")}";
             return new CxpaOperation("zone-credential", HttpMethod.Get, route, null, RetryMode.Idempotent, "GET " + route,
                 $"Read credential '{integrationKey}' of agent {Id(agentId)}") { NoStore = true };
         }
@@ -81,7 +81,7 @@ namespace Cxpa.Engine.Operations
         /// <summary>Resolves a credential by connection id (agent API key plus the run's credentials token, sent as a header).</summary>
         public static CxpaOperation ResolveCredential(string connectionId, long? runId)
         {
-            var route = $"api/credentials/{Uri.EscapeDataString(connectionId)}/resolve";
+            var route = $"api/credentials/{Segment(connectionId, "connection id")}/resolve";
             return new CxpaOperation("resolve-credential", HttpMethod.Get, route, null, RetryMode.Idempotent, "GET " + route,
                 runId != null ? $"Resolve credential '{connectionId}' for run {Id(runId.Value)}" : $"Resolve credential '{connectionId}'") { RunId = runId };
         }
@@ -126,6 +126,20 @@ namespace Cxpa.Engine.Operations
         private static string WithInput(string route, object? input) => $"POST {route} with {InputSummary.Of(input)}";
 
         private static string StartText(long agentId) => "Start a run of agent " + Id(agentId);
+
+        /// <summary>
+        /// A user's id as exactly one path segment: escaped, so that '/', '\', '?', '#' and '%' stay inside it; '.' and '..'
+        /// (and an empty id) are refused, because a URL reads them as "this folder" and "one folder up" and the request
+        /// would go, with its key, to another route (api/credentials/../resolve is api/resolve).
+        /// </summary>
+        internal static string Segment(string value, string what)
+        {
+            if (string.IsNullOrEmpty(value) || value == "." || value == "..")
+                throw new CxpaConfigurationException(
+                    $"The {what} '{value}' cannot be used: it must be a name, not empty, '.' or '..' (which a URL reads as a step in the path).",
+                    "InvalidArgument");
+            return Uri.EscapeDataString(value);
+        }
 
         private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 

@@ -93,7 +93,7 @@ namespace Cxpa.PowerShell.Cmdlets
             }
             else
             {
-                if (!r.IsValid) WriteVerbose("Zone token rejected: " + r.Message);
+                if (!r.IsValid) WriteVerbose("Zone token rejected: " + TerminalText.CleanLine(r.Message));
                 WriteObject(r.IsValid);
             }
         }

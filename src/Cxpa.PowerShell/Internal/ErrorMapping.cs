@@ -39,13 +39,16 @@ namespace Cxpa.PowerShell.Internal
                 case CxpaConfigurationException cfg:
                     return WithDetails(new ErrorRecord(cfg, cfg.ErrorId, ErrorCategory.InvalidArgument, target), context, cfg.Message);
                 case ArgumentException a:
-                    return WithDetails(new ErrorRecord(a, "InvalidArgument", ErrorCategory.InvalidArgument, target), context, a.Message);
+                    // A Cxpa exception around it, so that catch [Cxpa.CxpaException] holds; the original is its InnerException.
+                    return WithDetails(new ErrorRecord(new CxpaConfigurationException(a.Message, "InvalidArgument", a), "InvalidArgument", ErrorCategory.InvalidArgument, target), context, a.Message);
                 case UnauthorizedAccessException u:
                     return WithDetails(new ErrorRecord(u, "AccessDenied", ErrorCategory.PermissionDenied, target), context, u.Message);
                 case System.IO.IOException io:
                     return WithDetails(new ErrorRecord(io, "FileError", ErrorCategory.WriteError, target), context, io.Message);
+                case CxpaException other:
+                    return WithDetails(new ErrorRecord(other, "UnexpectedError", ErrorCategory.NotSpecified, target), context, other.Message);
                 default:
-                    return WithDetails(new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target), context, ex.Message);
+                    return WithDetails(new ErrorRecord(new CxpaException(ex.Message, null, ex), "UnexpectedError", ErrorCategory.NotSpecified, target), context, ex.Message);
             }
         }
 
@@ -55,7 +58,9 @@ namespace Cxpa.PowerShell.Internal
             return r;
         }
 
-        private static string Prefix(string? context, string message) => context == null ? message : context + ": " + message;
+        /// <summary>The message of an ErrorRecord: the context first, and every control character made visible (the message may quote
+        /// the platform, an agent or a file name; <see cref="TerminalText"/>).</summary>
+        internal static string Prefix(string? context, string message) => TerminalText.Clean(context == null ? message : context + ": " + message)!;
 
         internal static (string, ErrorCategory) Classify(CxpaApiException api)
         {

@@ -33,7 +33,8 @@ namespace Cxpa.PowerShell.Internal
             var now = _clock.ElapsedMilliseconds;
             if (!force && now - _last < 1000) return;
             _last = now;
-            var r = new ProgressRecord(ActivityId, _activity, string.IsNullOrEmpty(status) ? "…" : status)
+            // The status may quote the platform (a run's status): shown on one line with control characters made visible.
+            var r = new ProgressRecord(ActivityId, _activity, string.IsNullOrEmpty(status) ? "…" : TerminalText.CleanLine(status))
             {
                 PercentComplete = percent < 0 ? -1 : percent > 100 ? 100 : percent,
                 SecondsRemaining = secondsRemaining,

@@ -139,6 +139,47 @@ public sealed class OperationTests
         Assert.Equal("Resolve credential 'conn/1' for run 77", runtime.WhatIfAction);
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("")]
+    public void Dot_segments_are_refused_before_a_route_is_built(string id)
+    {
+        var runtime = Assert.Throws<CxpaConfigurationException>(() => CxpaOperations.ResolveCredential(id, 77));
+        Assert.Equal("InvalidArgument", runtime.ErrorId);
+        Assert.Contains("connection id", runtime.Message, StringComparison.Ordinal);
+        var zone = Assert.Throws<CxpaConfigurationException>(() => CxpaOperations.ZoneCredential(42, id));
+        Assert.Equal("InvalidArgument", zone.ErrorId);
+        Assert.Contains("integration key", zone.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("../..")]
+    [InlineData("..\\..")]
+    [InlineData("%2e%2e")]
+    [InlineData(".%2E")]
+    [InlineData("...")]
+    [InlineData("a/../../b")]
+    [InlineData("x?y#z")]
+    public void Every_other_id_stays_one_segment_of_the_url_sent(string id)
+    {
+        var baseUrl = new Uri("https://platform.example/tenant/");
+        var runtime = new Uri(baseUrl, CxpaOperations.ResolveCredential(id, 77).Route);
+        Assert.Equal(new[] { "", "tenant", "api", "credentials", "*", "resolve" }, Shape(runtime, 4));
+        Assert.Equal(id, Uri.UnescapeDataString(runtime.AbsolutePath.Split('/')[4]));
+        Assert.Equal("", runtime.Query);
+        var zone = new Uri(baseUrl, CxpaOperations.ZoneCredential(42, id).Route);
+        Assert.Equal(new[] { "", "tenant", "api", "zones", "agents", "42", "credentials", "*" }, Shape(zone, 7));
+        Assert.Equal(id, Uri.UnescapeDataString(zone.AbsolutePath.Split('/')[7]));
+    }
+
+    private static string[] Shape(Uri uri, int idAt)
+    {
+        var parts = uri.AbsolutePath.Split('/');
+        parts[idAt] = "*";
+        return parts;
+    }
+
     [Fact]
     public void The_request_sent_is_the_description()
     {
