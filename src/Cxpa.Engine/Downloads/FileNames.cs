@@ -42,13 +42,13 @@ namespace Cxpa.Engine.Downloads
         }
 
         /// <summary>
-        /// The parameters of a Content-Disposition value, in order: the disposition type is skipped; each parameter is a name
+        /// The parameters of a Content-Disposition value, in order: the disposition type (a part without "=") is skipped; each parameter is a name
         /// up to "=", then a quoted string (backslash escapes one character) or everything up to the next ";". A part without
         /// "=" is skipped. Quoted strings are read as a whole, so a ";" or "filename=" inside one is part of its value.
         /// </summary>
         internal static System.Collections.Generic.IEnumerable<(string Key, string Value)> Parameters(string header)
         {
-            int i = SkipPast(header, 0);
+            int i = 0;
             while (i < header.Length)
             {
                 int eq = -1, semi = -1;
