@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -14,6 +15,9 @@ namespace Cxpa.Engine.Downloads
     {
         /// <summary>Copy buffer size.</summary>
         public const int BufferSize = 256 * 1024;
+
+        /// <summary>How many names a save tries when other saves keep taking the free name it picked.</summary>
+        internal const int MaxMoveAttempts = 1000;
 
         private readonly HttpResponseMessage? _response;
         private readonly CxpaRequest _request;
@@ -30,8 +34,13 @@ namespace Cxpa.Engine.Downloads
             {
                 ContentType = response.Content.Headers.ContentType?.ToString();
                 ContentLength = response.Content.Headers.ContentLength;
-                ContentDisposition = response.Content.Headers.TryGetValues("Content-Disposition", out var cd) ? string.Join(", ", cd) : null;
-                SuggestedFileName = FileNames.FromContentDisposition(ContentDisposition);
+                if (response.Content.Headers.TryGetValues("Content-Disposition", out var cd))
+                {
+                    var values = cd.ToArray();
+                    ContentDisposition = string.Join(", ", values);
+                    // Each header line is read on its own (a comma may be part of a name): the first that names a file wins.
+                    SuggestedFileName = values.Select(FileNames.FromContentDisposition).FirstOrDefault(n => n != null);
+                }
             }
         }
 
@@ -51,6 +60,9 @@ namespace Cxpa.Engine.Downloads
         /// <summary>Bytes between two background flushes of a save (<see cref="WriteBehind"/>); tests make it small.</summary>
         internal long WriteBehindStep { get; set; } = WriteBehind.DefaultStep;
 
+        /// <summary>Called with the chosen name just before each move into place (tests take the name meanwhile, as another save would).</summary>
+        internal Action<string>? BeforeMove { get; set; }
+
         /// <summary>How many background flushes the last save started (for tests).</summary>
         internal int WriteBehindFlushes { get; private set; }
 
@@ -61,7 +73,8 @@ namespace Cxpa.Engine.Downloads
         /// untouched; the temporary file is also deleted when the process exits or gets SIGTERM (<see cref="TempFiles"/>).
         /// When every byte arrived but the final move fails, the complete temporary file is kept and the
         /// <see cref="CxpaDownloadException"/> names it (<see cref="CxpaDownloadException.TempFilePath"/>).
-        /// Without <paramref name="force"/> an existing file is never replaced: the new file gets a free name "name (1).ext".
+        /// Without <paramref name="force"/> an existing file is never replaced: the new file gets a free name "name (1).ext";
+        /// the move into place does not overwrite, so saves running at once into one folder each land under their own name.
         /// </summary>
         public async Task<DownloadedFile> SaveAsync(string directory, string fileName, bool force, DownloadProgress progress, CancellationToken ct)
         {
@@ -79,9 +92,9 @@ namespace Cxpa.Engine.Downloads
             {
                 // FileShare.Delete: the process-exit clean-up can delete the file while this handle is open, also on Windows.
                 // FileShare.Write: for the second handle of WriteBehind, which flushes the file to disk as it grows.
-                using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Delete | FileShare.Write, 1, FileOptions.None))
+                // Created and registered for the clean-up at process exit in one step (no moment unregistered on disk).
+                using (var fs = TempFiles.Create(temp, exitCts, FileShare.Delete | FileShare.Write, FileOptions.None))
                 {
-                    TempFiles.Register(temp, exitCts);
                     if (ContentLength is { } len && len > 0)
                     {
                         try { fs.SetLength(len); fs.SetLength(0); } catch (IOException) { /* best effort: fail early on a full disk */ }
@@ -116,7 +129,21 @@ namespace Cxpa.Engine.Downloads
                 if ((File.Exists(final) || Directory.Exists(final)) && !force) final = FileNames.FreeName(final);
                 try
                 {
-                    MoveIntoPlace(temp, final, force);
+                    // Without force the move never overwrites, so picking the name and taking it is one atomic step: when
+                    // another save took the name between the check and the move, the move fails and the next free name is tried.
+                    for (int attempt = 1; ; attempt++)
+                    {
+                        try
+                        {
+                            BeforeMove?.Invoke(final);
+                            MoveIntoPlace(temp, final, force);
+                            break;
+                        }
+                        catch (IOException) when (!force && attempt < MaxMoveAttempts && File.Exists(temp) && (File.Exists(final) || Directory.Exists(final)))
+                        {
+                            final = FileNames.FreeName(target);
+                        }
+                    }
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {

@@ -16,11 +16,19 @@ namespace Cxpa.Engine.Downloads
         {
             if (directory == null) throw new ArgumentNullException(nameof(directory));
             var probe = Path.Combine(Path.GetFullPath(directory), FileNames.TempName());
-            using (var fs = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            try
             {
-                fs.WriteByte(0);
+                // Created and registered in one step: a SIGTERM meanwhile deletes it too.
+                using (var fs = TempFiles.Create(probe, null, FileShare.Delete, FileOptions.DeleteOnClose))
+                {
+                    fs.WriteByte(0);
+                }
+                if (File.Exists(probe)) File.Delete(probe);
             }
-            if (File.Exists(probe)) File.Delete(probe);
+            finally
+            {
+                TempFiles.Unregister(probe);
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ namespace Cxpa.Engine.Downloads
     public static class FileNames
     {
         private static readonly char[] Invalid = { '<', '>', ':', '"', '/', '\\', '|', '?', '*' };
-        private static readonly Regex Reserved = new Regex(@"^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        private static readonly Regex Reserved = new Regex(@"^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])[ .]*(\..*)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         private const int MaxLength = 200;
         /// <summary>The longest file name, in UTF-8 bytes, that common file systems take (ext4, XFS, APFS, NTFS in UTF-16 units).</summary>
         public const int MaxNameBytes = 255;
@@ -21,20 +21,81 @@ namespace Cxpa.Engine.Downloads
         /// <summary>The suffix of temporary download files.</summary>
         public const string TempSuffix = ".partial";
 
-        /// <summary>The file name of a Content-Disposition header (filename* per RFC 5987/6266 before filename), sanitized; null when none.</summary>
+        /// <summary>
+        /// The file name of a Content-Disposition header (RFC 6266: filename* per RFC 5987 before filename), sanitized; null
+        /// when none. The header is read as a disposition type followed by ";"-separated parameters, each a name, "=" and a
+        /// token or quoted string: only a parameter named exactly filename* or filename counts, so neither a quoted value that
+        /// contains "filename=" nor a parameter whose name ends in "filename" gives a name. The first of a repeated parameter wins.
+        /// </summary>
         public static string? FromContentDisposition(string? header)
         {
             if (string.IsNullOrWhiteSpace(header)) return null;
-            string? name = null;
-            var star = Regex.Match(header, @"filename\*\s*=\s*([^;]+)", RegexOptions.IgnoreCase);
-            if (star.Success) name = DecodeExtValue(star.Groups[1].Value.Trim());
-            if (string.IsNullOrEmpty(name))
+            string? star = null, plain = null;
+            foreach (var (key, value) in Parameters(header!))
             {
-                var plain = Regex.Match(header, "filename\\s*=\\s*(\"(?<q>(?:[^\"\\\\]|\\\\.)*)\"|(?<t>[^;]+))", RegexOptions.IgnoreCase);
-                if (plain.Success)
-                    name = plain.Groups["q"].Success ? Regex.Replace(plain.Groups["q"].Value, @"\\(.)", "$1") : plain.Groups["t"].Value.Trim();
+                if (star == null && string.Equals(key, "filename*", StringComparison.OrdinalIgnoreCase)) star = value;
+                else if (plain == null && string.Equals(key, "filename", StringComparison.OrdinalIgnoreCase)) plain = value;
             }
+            string? name = star != null ? DecodeExtValue(star) : null;
+            if (string.IsNullOrEmpty(name)) name = plain;
             return string.IsNullOrEmpty(name) ? null : Sanitize(name!);
+        }
+
+        /// <summary>
+        /// The parameters of a Content-Disposition value, in order: the disposition type (a part without "=") is skipped; each parameter is a name
+        /// up to "=", then a quoted string (backslash escapes one character) or everything up to the next ";". A part without
+        /// "=" is skipped. Quoted strings are read as a whole, so a ";" or "filename=" inside one is part of its value.
+        /// </summary>
+        internal static System.Collections.Generic.IEnumerable<(string Key, string Value)> Parameters(string header)
+        {
+            int i = 0;
+            while (i < header.Length)
+            {
+                int eq = -1, semi = -1;
+                for (int j = i; j < header.Length; j++)
+                {
+                    if (header[j] == '=') { eq = j; break; }
+                    if (header[j] == ';') { semi = j; break; }
+                }
+                if (eq < 0)
+                {
+                    if (semi < 0) yield break;
+                    i = semi + 1;
+                    continue;
+                }
+                var key = header.Substring(i, eq - i).Trim();
+                int k = eq + 1;
+                while (k < header.Length && (header[k] == ' ' || header[k] == '\t')) k++;
+                string value;
+                if (k < header.Length && header[k] == '"')
+                {
+                    var sb = new StringBuilder();
+                    k++;
+                    while (k < header.Length && header[k] != '"')
+                    {
+                        if (header[k] == '\\' && k + 1 < header.Length) k++;
+                        sb.Append(header[k]);
+                        k++;
+                    }
+                    value = sb.ToString();
+                    i = SkipPast(header, k);
+                }
+                else
+                {
+                    int end = header.IndexOf(';', k);
+                    if (end < 0) end = header.Length;
+                    value = header.Substring(k, end - k).Trim();
+                    i = end + 1;
+                }
+                if (key.Length > 0) yield return (key, value);
+            }
+        }
+
+        /// <summary>The index after the next ";" at or after <paramref name="from"/>, or the end.</summary>
+        private static int SkipPast(string s, int from)
+        {
+            int semi = s.IndexOf(';', Math.Min(from, s.Length));
+            return semi < 0 ? s.Length : semi + 1;
         }
 
         private static string? DecodeExtValue(string v)
@@ -65,8 +126,9 @@ namespace Cxpa.Engine.Downloads
 
         /// <summary>
         /// Makes a name safe on every platform: last path segment only; control characters and invalid characters
-        /// (&lt;&gt;:"/\|?*) replaced by '_'; leading/trailing dots and spaces trimmed; '..' and empty names become
-        /// "download"; reserved device names prefixed with '_'; at most 200 characters and 255 UTF-8 bytes, cut on a
+        /// (&lt;&gt;:"/\|?*) and bidirectional controls replaced by '_'; zero-width characters removed; leading/trailing
+        /// dots and spaces trimmed; '..', empty names and names that show nothing (only format characters, dots and
+        /// spaces) become "download"; reserved device names, also followed by spaces or dots ("CON .txt"), prefixed with '_'; at most 200 characters and 255 UTF-8 bytes, cut on a
         /// character boundary and keeping the extension.
         /// </summary>
         public static string Sanitize(string name)
@@ -77,13 +139,32 @@ namespace Cxpa.Engine.Downloads
             var sb = new StringBuilder(seg.Length);
             foreach (var c in seg)
             {
-                if (char.IsControl(c) || Array.IndexOf(Invalid, c) >= 0 || c == '\u202E' || c == '\u202D') sb.Append('_');
-                else sb.Append(c);
+                if (char.IsControl(c) || Array.IndexOf(Invalid, c) >= 0 || IsBidiControl(c)) sb.Append('_');
+                else if (!IsZeroWidth(c)) sb.Append(c);
             }
             var s = sb.ToString().Trim().Trim('.', ' ');
-            if (s.Length == 0) s = "download";
+            if (s.Length == 0 || OnlyInvisible(s)) s = "download";
             if (Reserved.IsMatch(s)) s = "_" + s;
             return Fit(s, MaxNameBytes, MaxLength);
+        }
+
+        /// <summary>The bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069): they can make a name read backwards.</summary>
+        internal static bool IsBidiControl(char c)
+            => c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
+
+        /// <summary>Characters with no width that nothing in a file name needs: U+200B, U+2060, U+FEFF, U+180E, U+034F, U+115F, U+1160, U+3164, U+FFA0.</summary>
+        internal static bool IsZeroWidth(char c)
+            => c == '\u200B' || c == '\u2060' || c == '\uFEFF' || c == '\u180E' || c == '\u034F' || c == '\u115F' || c == '\u1160' || c == '\u3164' || c == '\uFFA0';
+
+        /// <summary>Whether a name shows nothing: only format characters (such as U+200C, U+200D), spaces and dots.</summary>
+        private static bool OnlyInvisible(string s)
+        {
+            foreach (var c in s)
+            {
+                if (c == '.' || char.IsWhiteSpace(c)) continue;
+                if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.Format) return false;
+            }
+            return true;
         }
 
         /// <summary>The UTF-8 length of a name.</summary>

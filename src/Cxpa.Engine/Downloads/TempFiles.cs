@@ -46,6 +46,35 @@ namespace Cxpa.Engine.Downloads
             throw new OperationCanceledException("The process is exiting: the download was not started.");
         }
 
+        /// <summary>
+        /// Creates a new temporary file (<see cref="FileMode.CreateNew"/>, write access) and registers it with the source that
+        /// cancels its download, in one step under the registry's lock: the clean-up at process exit, which takes the same
+        /// lock, either finds the file registered or has refused it before it was created, so no moment exists in which the
+        /// file is on disk and unknown to the clean-up. When the process is already shutting down nothing is created and
+        /// <see cref="OperationCanceledException"/> is thrown.
+        /// </summary>
+        public static FileStream Create(string path, CancellationTokenSource? cancel, FileShare share, FileOptions options)
+        {
+            if (path == null) throw new ArgumentNullException(nameof(path));
+            lock (Gate)
+            {
+                if (_closed) throw new OperationCanceledException("The process is exiting: the download was not started.");
+                Hook();
+                var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, share, 1, options);
+                Live[path] = cancel;
+                return fs;
+            }
+        }
+
+        /// <summary>
+        /// Hooks process exit, SIGTERM and SIGHUP now, before anything is sent, so that a signal that arrives while a run is
+        /// being started already finds the clean-up in place (and refuses the temporary files of that process from then on).
+        /// </summary>
+        public static void Prepare()
+        {
+            lock (Gate) Hook();
+        }
+
         /// <summary>Forgets a temporary file: it was moved into place, deleted, or is kept on purpose.</summary>
         public static void Unregister(string path)
         {

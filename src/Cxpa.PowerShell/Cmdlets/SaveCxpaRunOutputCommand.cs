@@ -58,6 +58,8 @@ namespace Cxpa.PowerShell.Cmdlets
                 ResolveRunConnection();
                 return;
             }
+            // The clean-up of temporary files is in place before anything is sent: a SIGTERM from then on removes them.
+            TempFiles.Prepare();
             var target = Path == null
                 ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
                 : GetUnresolvedProviderPathFromPSPath(Path);
