@@ -20,9 +20,9 @@ namespace Cxpa.PowerShell
         [ValidateRange(1, long.MaxValue)]
         public long AgentId { get; set; }
 
-        /// <summary>A zone token: the call goes through the zone endpoints on behalf of the token's user.</summary>
+        /// <summary>A zone token (SecureString or string, or the session of Test-CxpaZoneToken -PassThru): the call goes through the zone endpoints on behalf of the token's user.</summary>
         [Parameter]
-        [SecretTransformation]
+        [SecretTransformation(ZoneSession = true)]
         [ValidateNotNull]
         public SecureString? ZoneToken { get; set; }
 

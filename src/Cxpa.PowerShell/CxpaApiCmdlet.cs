@@ -20,8 +20,9 @@ namespace Cxpa.PowerShell
         [ValidateNotNull]
         public Uri? BaseUrl { get; set; }
 
-        /// <summary>A connection from Connect-Cxpa -PassThru, instead of -BaseUrl and a key.</summary>
+        /// <summary>A connection from Connect-Cxpa -PassThru, instead of -BaseUrl and a key. A copy from another process (Start-Job) holds no key and is refused with how to connect there.</summary>
         [Parameter]
+        [ConnectionTransformation]
         [ValidateNotNull]
         public CxpaConnection? Connection { get; set; }
 

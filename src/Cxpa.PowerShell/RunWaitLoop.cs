@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using Cxpa.Engine;
@@ -18,6 +19,20 @@ namespace Cxpa.PowerShell
         /// <summary>How often a non-interactive host gets a heartbeat line on the information stream.</summary>
         internal static TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
 
+        /// <summary>
+        /// Internal, for tests: $env:CXPA_HEARTBEAT_SECONDS (a number of seconds, at least 0.1) replaces the 30-second
+        /// heartbeat interval, so a test sees heartbeats without waiting 30 s. Documented in about_Cxpa as internal.
+        /// </summary>
+        internal const string HeartbeatVariable = "CXPA_HEARTBEAT_SECONDS";
+
+        private static TimeSpan Interval()
+        {
+            var s = Environment.GetEnvironmentVariable(HeartbeatVariable);
+            return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0.1 && seconds <= 86400
+                ? TimeSpan.FromSeconds(seconds)
+                : HeartbeatInterval;
+        }
+
         private readonly CxpaCmdlet _cmdlet;
 
         internal RunWaitLoop(CxpaCmdlet cmdlet) => _cmdlet = cmdlet;
@@ -31,6 +46,8 @@ namespace Cxpa.PowerShell
             int total = runs.Count, finished = 0;
             bool timedOut = false;
             var lastHeartbeat = deadline.Now;
+            var heartbeat = Heartbeat.For(_cmdlet);
+            var interval = Interval();
             void Tick()
             {
                 var pending = total - finished;
@@ -40,10 +57,13 @@ namespace Cxpa.PowerShell
                     : $"{finished} of {total} runs finished, {pending} pending ({elapsed.TotalSeconds:0} s)";
                 ticker.Update(status, total > 1 ? finished * 100 / total : -1, deadline.SecondsLeft);
                 var now = deadline.Now;
-                if (NonInteractive && now - lastHeartbeat >= HeartbeatInterval)
+                if (heartbeat != HeartbeatMode.None && now - lastHeartbeat >= interval)
                 {
                     lastHeartbeat = now;
-                    _cmdlet.WriteInformation(new InformationRecord(TerminalText.CleanLine(status), "Cxpa.Wait"));
+                    var record = new InformationRecord(TerminalText.CleanLine(status), "Cxpa.Wait");
+                    // Shown like Write-Host (dropped only by Ignore) unless the caller chose an information action.
+                    if (heartbeat == HeartbeatMode.Host) record.Tags.Add("PSHOST");
+                    _cmdlet.WriteInformation(record);
                 }
             }
             try
@@ -93,15 +113,6 @@ namespace Cxpa.PowerShell
                     _cmdlet.WriteObject(p);
                     _cmdlet.WriteError(RunOutcome.Timeout(p, deadline.Seconds));
                 }
-            }
-        }
-
-        private bool NonInteractive
-        {
-            get
-            {
-                try { return !Environment.UserInteractive || _cmdlet.Host.Name != "ConsoleHost"; }
-                catch { return true; }
             }
         }
     }

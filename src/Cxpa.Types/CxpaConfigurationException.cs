@@ -4,7 +4,7 @@ namespace Cxpa
 {
     /// <summary>
     /// The call cannot be made as it is: missing URL or key, an unsafe URL, a parameter the cmdlet refuses before sending
-    /// (MissingAgentId, TimeoutWithoutWait, FileExists, ...). ErrorId is the ErrorRecord's id.
+    /// (MissingAgentId, MissingBaseUrl, FileExists, ...). ErrorId is the ErrorRecord's id.
     /// </summary>
     public sealed class CxpaConfigurationException : CxpaException
     {

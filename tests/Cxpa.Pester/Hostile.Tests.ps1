@@ -204,16 +204,29 @@ Describe 'Answers too large or never ending' {
 }
 
 Describe 'A connection dropped after the request was read' {
-    It 'a trigger: OutcomeUnknown, sent exactly once, and the advice names Get-CxpaRun and Register-CxpaRun' {
+    It 'a trigger: OutcomeUnknown, sent exactly once, and the advice says only what is known (agent, time sent, may run twice)' {
+        $before = [DateTime]::UtcNow.AddSeconds(-1)
         $r = Invoke-Guarded { param($a) Start-CxpaRun @a -AgentId 42 -ErrorAction Stop } @{ a = $api }
+        $after = [DateTime]::UtcNow.AddSeconds(1)
         $r.Ended | Should -BeTrue
         $r.Error.FullyQualifiedErrorId | Should -Be 'OutcomeUnknown,Cxpa.PowerShell.Cmdlets.StartCxpaRunCommand'
         $r.Error.Exception | Should -BeOfType ([Cxpa.CxpaOutcomeUnknownException])
         $r.Error.Exception | Should -BeOfType ([Cxpa.CxpaConnectionException])
         $r.Error.ErrorDetails.Message | Should -Match 'may have started the run'
         $action = $r.Error.ErrorDetails.RecommendedAction
-        $action | Should -Match 'Register-CxpaRun -ExternalRunId'
-        $action | Should -Match 'Get-CxpaRun'
+        $r.Error.Exception.RunId | Should -BeNullOrEmpty
+        # No run id to give Get-CxpaRun, and a registered run is never executed by the platform: neither is advised.
+        $action | Should -Not -Match 'Get-CxpaRun'
+        $action | Should -Not -Match 'Register-CxpaRun'
+        $action | Should -Match 'agent 42'
+        $action | Should -Match 'run it twice'
+        $action | Should -Match 'run id is unknown'
+        $action -match 'sent between (\S+ \S+) and (\S+ \S+) UTC' | Should -BeTrue
+        $from = [DateTime]::SpecifyKind([DateTime]::ParseExact($Matches[1], 'yyyy-MM-dd HH:mm:ss', $null), 'Utc')
+        $to = [DateTime]::SpecifyKind([DateTime]::ParseExact($Matches[2], 'yyyy-MM-dd HH:mm:ss', $null), 'Utc')
+        $from | Should -BeGreaterOrEqual $before.AddSeconds(-1)
+        $to | Should -BeLessOrEqual $after
+        $from | Should -BeLessOrEqual $to
         "$($r.Error.ErrorDetails.Message) $action $($r.Error.Exception)" | Should -Not -Match ([regex]::Escape($demo.IngestKey))
         Get-RequestCount 'POST /api/agents/42/runs/trigger' | Should -Be 1
     }

@@ -1,6 +1,6 @@
 # ForEach-Object -Parallel with Cxpa: a connection object passed in with $using: drives runs from several runspaces at
-# once; the default connection is per runspace, so a runspace without one (and without the environment variables) gets a
-# clear MissingBaseUrl error instead of a crash or another runspace's key.
+# once; the Connect-Cxpa default is one per process, so parallel runspaces use it; without one (and without the
+# environment variables) each gets a clear MissingBaseUrl error instead of a crash.
 BeforeAll {
     Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
     . "$PSScriptRoot/Support/CxpaTest.Runs.ps1"
@@ -55,8 +55,6 @@ Describe 'ForEach-Object -Parallel' {
     }
 
     It 'a runspace without a connection or environment variables gets MissingBaseUrl per item, and sends nothing' {
-        # The caller is connected: the parallel runspaces must not inherit its default.
-        Connect-Cxpa -BaseUrl $emu.Url -IngestApiKey $key
         $before = Get-CxpaTestRequestCount $emu
         # ForEach-Object -Parallel takes no -ErrorAction: the caller's preference (here the default) decides.
         $ErrorActionPreference = 'Continue'
@@ -75,8 +73,6 @@ Describe 'ForEach-Object -Parallel' {
         # The error ends the statement, not the runspace's script: each item goes on to its next line.
         ($out | Sort-Object) | Should -Be @('after 1', 'after 2', 'after 3')
         Get-CxpaTestRequestCount $emu | Should -Be $before
-        # The caller's own default is untouched.
-        (Get-CxpaConnection).Source | Should -Be 'Connect-Cxpa'
     }
 
     It 'with -ErrorAction Stop inside the runspace, its catch block sees MissingBaseUrl' {
@@ -91,16 +87,25 @@ Describe 'ForEach-Object -Parallel' {
             'MissingBaseUrl,Cxpa.PowerShell.Cmdlets.GetCxpaRunCommand | InvalidArgument')
     }
 
-    It 'Connect-Cxpa in a parallel runspace sets that runspace''s default only' {
-        $out = @(1..2 | ForEach-Object -ThrottleLimit 2 -Parallel {
+    It 'Connect-Cxpa in the caller is the default of the parallel runspaces (one per process, as Connect-MgGraph)' {
+        Connect-Cxpa -BaseUrl $emu.Url -IngestApiKey $key
+        $out = @(1..4 | ForEach-Object -ThrottleLimit 4 -Parallel {
                 Import-Module Cxpa
-                Connect-Cxpa -BaseUrl $using:emu.Url -IngestApiKey $using:key
-                $run = Start-CxpaRun -AgentId 42 -Wait
+                $run = Start-CxpaRun -AgentId 42 -InputObject @{ n = $_ } -Wait
                 [pscustomobject]@{ Source = (Get-CxpaConnection).Source; Status = $run.Status }
             } -ErrorVariable errs)
         $errs.Count | Should -Be 0
-        $out.Source | Should -Be @('Connect-Cxpa', 'Connect-Cxpa')
-        $out.Status | Should -Be @('completed', 'completed')
+        $out.Source | Select-Object -Unique | Should -Be 'Connect-Cxpa'
+        $out.Status | Select-Object -Unique | Should -Be 'completed'
+        $out.Count | Should -Be 4
+    }
+
+    It 'Connect-Cxpa in a parallel runspace sets the process default; Disconnect-Cxpa in one clears it everywhere' {
+        $null = 1 | ForEach-Object -Parallel { Import-Module Cxpa; Connect-Cxpa -BaseUrl $using:emu.Url -IngestApiKey $using:key }
+        (Get-CxpaConnection).Source | Should -Be 'Connect-Cxpa'
+        (Start-CxpaRun -AgentId 42 -Wait).Status | Should -Be 'completed'
+        $null = 1 | ForEach-Object -Parallel { Import-Module Cxpa; Disconnect-Cxpa }
         @(Get-CxpaConnection).Count | Should -Be 0
+        { Start-CxpaRun -AgentId 42 } | Should -Throw -ErrorId 'MissingBaseUrl,*'
     }
 }

@@ -298,13 +298,6 @@ Describe 'bad input is refused before anything is sent' {
         $script:before += 2
     }
 
-    It 'refuses -TimeoutSec without -Wait (TimeoutWithoutWait, terminating)' {
-        $err = $null
-        try { Start-CxpaRun -Connection $conn -AgentId 42 -TimeoutSec 5 } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -Be 'TimeoutWithoutWait,Cxpa.PowerShell.Cmdlets.StartCxpaRunCommand'
-        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
-    }
-
     It 'refuses a missing -AgentId with MissingAgentId for an ingest key' {
         { Start-CxpaRun -Connection $conn } | Should -Throw -ErrorId 'MissingAgentId,Cxpa.PowerShell.Cmdlets.StartCxpaRunCommand'
     }

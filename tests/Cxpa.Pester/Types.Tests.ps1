@@ -138,7 +138,7 @@ Describe 'Typed catches' {
     }
 
     It 'a mistake refused before sending (<ErrorId>) is a [Cxpa.CxpaConfigurationException] with that ErrorId' -ForEach @(
-        @{ ErrorId = 'TimeoutWithoutWait'; Call = { Start-CxpaRun @api -AgentId 42 -WaitTimeoutSeconds 5 -ErrorAction Stop } }
+        @{ ErrorId = 'ConnectionConflict'; Call = { Start-CxpaRun @api -AgentId 42 -ZoneToken 'x.y.z' -ErrorAction Stop } }
         @{ ErrorId = 'MissingAgentId'; Call = { Start-CxpaRun @api -ErrorAction Stop } }
     ) {
         $caught = $null

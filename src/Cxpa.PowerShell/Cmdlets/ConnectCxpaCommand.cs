@@ -8,7 +8,7 @@ using Cxpa.PowerShell.Internal;
 namespace Cxpa.PowerShell.Cmdlets
 {
     /// <summary>
-    /// <para type="synopsis">Sets the default platform URL and secret for the Cxpa cmdlets in this session.</para>
+    /// <para type="synopsis">Sets the default platform URL and secret for the Cxpa cmdlets in this process.</para>
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "Cxpa", DefaultParameterSetName = IngestSet, HelpUri = HelpUris.Docs + "Connect-Cxpa.md")]
     [OutputType(typeof(CxpaConnection))]

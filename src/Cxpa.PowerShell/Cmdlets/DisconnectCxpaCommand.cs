@@ -4,7 +4,7 @@ using Cxpa.PowerShell.Internal;
 namespace Cxpa.PowerShell.Cmdlets
 {
     /// <summary>
-    /// <para type="synopsis">Forgets the session's default connection.</para>
+    /// <para type="synopsis">Forgets the default connection of this process.</para>
     /// </summary>
     [Cmdlet(VerbsCommunications.Disconnect, "Cxpa", HelpUri = HelpUris.Docs + "Disconnect-Cxpa.md")]
     [OutputType(typeof(void))]
@@ -12,7 +12,7 @@ namespace Cxpa.PowerShell.Cmdlets
     {
         #region Overrides
 
-        /// <summary>Clears the default connection of this runspace.</summary>
+        /// <summary>Clears the default connection, for every runspace of the process.</summary>
         protected override void EndProcessing()
         {
             if (ConnectionStore.Get() == null) WriteVerbose("No connection to forget.");

@@ -29,12 +29,13 @@ namespace Cxpa.PowerShell.Cmdlets
 
         private Cxpa.Engine.CxpaClient? _client;
 
-        /// <summary>Resolves the connection once.</summary>
-        protected override void BeginProcessing() => _client = CreateClient(ResolveRunConnection());
+        /// <summary>Resolves the connection before any input, unless a zone token may come from the pipeline.</summary>
+        protected override void BeginProcessing() => ResolveBeforeInput();
 
         /// <summary>Starts the reads of this record's run ids; writes the runs that are done, in input order.</summary>
         protected override void ProcessRecord()
         {
+            if (ResolveForRecord() || _client == null) _client = CreateClient(RunConnection);
             var agentId = ResolveAgentId();
             RunConnection.NoteAgent(agentId);
             foreach (var id in RunId)

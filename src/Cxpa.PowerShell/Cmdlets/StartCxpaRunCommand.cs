@@ -22,7 +22,7 @@ namespace Cxpa.PowerShell.Cmdlets
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
-        /// <summary>With -Wait: the wait budget, the most seconds to wait for the run in all (not a connection timeout); 0 (the default) waits as long as it takes. Alias: TimeoutSec.</summary>
+        /// <summary>With -Wait: the wait budget, the most seconds to wait for the run in all (not a per-request timeout: that is -ConnectionTimeoutSeconds); 0 (the default) waits as long as it takes. Without -Wait it is ignored (a verbose line says so), so a $PSDefaultParameterValues entry for it does not break runs started without -Wait. Alias: TimeoutSec, which here is this whole wait budget, not the per-request timeout it is in Invoke-RestMethod (scope a $PSDefaultParameterValues entry for that to Invoke-RestMethod:TimeoutSec).</summary>
         [Parameter]
         [Alias("TimeoutSec")]
         [ValidateRange(0, int.MaxValue)]
@@ -35,7 +35,8 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Resolves the connection before any input arrives.</summary>
         protected override void BeginProcessing()
         {
-            if (WaitTimeoutSeconds > 0 && !Wait) Fail("TimeoutWithoutWait", "-WaitTimeoutSeconds applies with -Wait only.", ErrorCategory.InvalidArgument);
+            // A budget without -Wait (often a $PSDefaultParameterValues entry meant for the waits) has nothing to bound.
+            if (WaitTimeoutSeconds > 0 && !Wait) WriteVerbose($"-WaitTimeoutSeconds {WaitTimeoutSeconds} is ignored: it is the wait budget of -Wait, and this call does not wait.");
             ResolveRunConnection();
         }
 
@@ -55,6 +56,7 @@ namespace Cxpa.PowerShell.Cmdlets
             var deadline = WaitDeadline.Start(budget);
             // The trigger-and-wait call itself may run a little past the budget: the platform answers when its window ends.
             var client = CreateClient(RunConnection, deadline.WithGrace(TimeSpan.FromSeconds(5)));
+            var sentFrom = DateTimeOffset.UtcNow;
             try
             {
                 if (!Wait)
@@ -90,7 +92,11 @@ namespace Cxpa.PowerShell.Cmdlets
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 // A trigger is never resent blindly: the record's RecommendedAction says how to find out whether it started.
-                WriteError(ErrorMapping.ToErrorRecord(ex, InputObject, $"Starting a run of agent {agentId}", startsRun: true));
+                var record = ErrorMapping.ToErrorRecord(ex, InputObject, $"Starting a run of agent {agentId}", startsRun: true);
+                // What is known of a start whose answer was lost: the agent and when it was sent (no run id).
+                if (ex is CxpaOutcomeUnknownException)
+                    record.ErrorDetails.RecommendedAction = ErrorMapping.OutcomeUnknownStart(agentId, sentFrom, DateTimeOffset.UtcNow);
+                WriteError(record);
             }
         }
 

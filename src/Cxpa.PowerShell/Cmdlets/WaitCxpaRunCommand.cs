@@ -14,7 +14,7 @@ namespace Cxpa.PowerShell.Cmdlets
     {
         #region Parameters
 
-        /// <summary>The wait budget: the most seconds to wait in all (not a connection timeout); 0 (the default) waits as long as it takes. Runs still going then are output with a RunWaitTimeout error. Alias: TimeoutSec.</summary>
+        /// <summary>The wait budget: the most seconds to wait in all (not a per-request timeout: that is -ConnectionTimeoutSeconds); 0 (the default) waits as long as it takes. Runs still going then are output with a RunWaitTimeout error. Alias: TimeoutSec, which here is this whole wait budget, not the per-request timeout it is in Invoke-RestMethod (scope a $PSDefaultParameterValues entry for that to Invoke-RestMethod:TimeoutSec).</summary>
         [Parameter]
         [Alias("TimeoutSec")]
         [ValidateRange(0, int.MaxValue)]
@@ -36,12 +36,15 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void BeginProcessing()
         {
             _deadline = WaitDeadline.Start(WaitTimeoutSeconds);
-            ResolveRunConnection();
+            ResolveBeforeInput();
         }
 
         /// <summary>Collects the runs to wait on.</summary>
         protected override void ProcessRecord()
         {
+            // One wait loop, one connection: runs under another zone token than the first record's are refused.
+            if (ResolveForRecord() && _runs.Count > 0)
+                Fail("ConnectionConflict", "Wait-CxpaRun waits on runs of one connection: the pipeline brought a different zone token than the earlier runs'. Wait for each token's runs in its own Wait-CxpaRun.", ErrorCategory.InvalidArgument);
             var agentId = ResolveAgentId();
             foreach (var id in RunId)
                 if (_seen.Add(id)) _runs.Add(new Run { RunId = id, AgentId = agentId, Status = RunStatus.Queued });

@@ -1,18 +1,18 @@
-using System.Management.Automation.Runspaces;
-using System.Runtime.CompilerServices;
+using System.Threading;
 
 namespace Cxpa.PowerShell.Internal
 {
-    /// <summary>The connected default, one per runspace (so parallel runspaces never share one by accident).</summary>
+    /// <summary>
+    /// The connected default, one per process as Connect-MgGraph and Connect-AzAccount keep theirs: every runspace of the
+    /// process (ForEach-Object -Parallel, ThreadJob, a hosted runspace) sees the Connect-Cxpa default, and Disconnect-Cxpa
+    /// clears it for all of them. Reads and writes are atomic reference swaps, so runspaces on other threads never see a
+    /// half-made connection. Another process (Start-Job) has its own.
+    /// </summary>
     internal static class ConnectionStore
     {
-        private sealed class Box { public Cxpa.CxpaConnection? Value; }
-        private static readonly ConditionalWeakTable<Runspace, Box> Defaults = new ConditionalWeakTable<Runspace, Box>();
-        private static readonly Box NoRunspace = new Box();
+        private static Cxpa.CxpaConnection? _default;
 
-        private static Box Current => Runspace.DefaultRunspace is { } rs ? Defaults.GetValue(rs, _ => new Box()) : NoRunspace;
-
-        public static Cxpa.CxpaConnection? Get() => Current.Value;
-        public static void Set(Cxpa.CxpaConnection? c) => Current.Value = c;
+        public static Cxpa.CxpaConnection? Get() => Volatile.Read(ref _default);
+        public static void Set(Cxpa.CxpaConnection? c) => Volatile.Write(ref _default, c);
     }
 }

@@ -86,13 +86,19 @@ namespace Cxpa.PowerShell.Internal
 
         internal const string ConnectionFailedTrigger =
             "Check the base URL (Get-CxpaConnection, -BaseUrl or $env:CXPA_API_URL) and that the platform is reachable from here (DNS, network, firewall, proxy). "
-            + "Do not simply start the run again: the trigger may have reached the platform. Check for the run with Get-CxpaRun first; "
-            + "for a start that is safe to repeat, use Register-CxpaRun -ExternalRunId (the same external id returns the same run).";
+            + "The request never reached the platform (the connection was refused, the host was not found, or the TLS handshake failed), so no run was started: "
+            + "start it again once the platform is reachable.";
 
         internal const string OutcomeUnknownRun =
-            "The run may exist: the request may have reached the platform before the connection broke, and it was not sent again. "
-            + "Do not simply start it again: look for the run first (Get-CxpaRun, or the run list of the platform or the emulator); "
-            + "for a start that is safe to repeat, use Register-CxpaRun -ExternalRunId (the same external id returns the same run).";
+            "The platform may or may not have started a run: the request was sent, its answer was lost, and it was not sent again. "
+            + "Its run id is unknown. Look at the agent's runs on the platform (its run list or the emulator's) around the time it was sent before starting it again: "
+            + "starting it again may run it twice.";
+
+        /// <summary>The advice of an OutcomeUnknown trigger, with what is known: the agent and when the request was sent.</summary>
+        internal static string OutcomeUnknownStart(long agentId, DateTimeOffset sentFrom, DateTimeOffset sentTo) =>
+            $"The platform may or may not have started a run of agent {agentId}: the request was sent between {sentFrom.UtcDateTime:yyyy-MM-dd HH:mm:ss} and "
+            + $"{sentTo.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, its answer was lost, and it was not sent again. Its run id is unknown. "
+            + $"Look at agent {agentId}'s runs on the platform (its run list or the emulator's) from that time before starting it again: starting it again may run it twice.";
 
         internal const string OutcomeUnknownEvent =
             "The event may have been recorded: the request may have reached the platform before the connection broke, and it was not sent again. "
