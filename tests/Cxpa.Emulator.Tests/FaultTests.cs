@@ -103,16 +103,35 @@ public class FaultTests
     }
 
     [Fact]
-    public async Task Delay_fault_honours_a_client_timeout()
+    public async Task Delay_fault_waits_on_the_emulator_clock_then_handles_the_request()
     {
-        await using var s = await T.Start();
-        // The delay is far longer than the wait for the abort: a server that noticed the client leave only when the delay
-        // ended would fail here, not race the end of the delay against the end of the wait (on a loaded machine).
+        var clock = new ManualClock();
+        await using var s = await T.Start(T.FastDemo(clock));
         s.Faults.Delay("POST " + Trigger, 60_000);
         using var c = T.FreshClient(s, T.SharedKey);
-        c.Timeout = TimeSpan.FromMilliseconds(200);
-        await Assert.ThrowsAnyAsync<TaskCanceledException>(() => c.Post(Trigger, "{}"));
-        await T.Eventually(() => s.Requests.Last is { Aborted: true }, timeoutMs: 30_000);
+        var call = c.Post(Trigger, "{}");
+        await T.Eventually(() => clock.ArmedTimers > 0);
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.False(call.IsCompleted);
+        Assert.Equal(0, s.State.RunCount);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await (await call).AssertOk(201);
+        Assert.Equal(1, s.State.RunCount);
+        Assert.Equal("Delay 60000ms", s.Requests.Last!.Fault);
+    }
+
+    [Fact]
+    public async Task A_delay_in_progress_ends_when_the_server_stops()
+    {
+        var clock = new ManualClock();
+        var s = await T.Start(T.FastDemo(clock));
+        s.Faults.Delay("POST " + Trigger, 60_000);
+        using var c = T.FreshClient(s, T.SharedKey);
+        var call = c.Post(Trigger, "{}");
+        await T.Eventually(() => clock.ArmedTimers > 0);
+        await s.DisposeAsync();
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => call);
+        Assert.True(s.Requests.Last!.Aborted);
         Assert.Equal(0, s.State.RunCount);
     }
 

@@ -174,7 +174,7 @@ public class RuntimeEndpointTests
         return c;
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Resolve_returns_the_connection_credential_with_a_good_token()
     {
         await using var s = await T.Start();
@@ -190,7 +190,7 @@ public class RuntimeEndpointTests
         await (await c.GetAsync("/api/credentials/conn_nothing/resolve")).AssertError(404, "not_found");
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Resolve_works_with_the_token_from_register()
     {
         await using var s = await T.Start();
@@ -201,7 +201,7 @@ public class RuntimeEndpointTests
         Assert.Equal("api_key", (string?)cred["type"]);
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Resolve_rejects_bad_credentials_tokens_with_401()
     {
         await using var s = await T.Start();

@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Cxpa.Engine.Zone;
 using Xunit;
 
 namespace Cxpa.Emulator.Tests;
@@ -69,27 +68,6 @@ public sealed class ManualClock : TimeProvider
     }
 }
 
-/// <summary>A Fact that runs only once Cxpa.Engine's ZoneTokens is implemented (it is being written alongside).</summary>
-public sealed class ZoneTokensFactAttribute : FactAttribute
-{
-    public ZoneTokensFactAttribute()
-    {
-        if (!Available) Skip = "Cxpa.Engine.Zone.ZoneTokens is not implemented yet.";
-    }
-
-    public static readonly bool Available = Probe();
-
-    private static bool Probe()
-    {
-        try
-        {
-            ZoneTokens.Mint(Encoding.UTF8.GetBytes(new string('k', 32)), new ZoneTokenDescriptor { Audience = "a", AgentId = 1 });
-            return true;
-        }
-        catch (NotImplementedException) { return false; }
-    }
-}
-
 internal static class T
 {
     public const string SharedKey = EmulatorConfig.DemoSharedIngestKey;
@@ -121,6 +99,26 @@ internal static class T
         var c = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }, disposeHandler: true) { BaseAddress = s.BaseUrl, Timeout = TimeSpan.FromSeconds(20) };
         if (bearer is not null) c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         return c;
+    }
+
+    /// <summary>
+    /// A compact JWT built here, independently of the emulator's own token code: header {"alg": alg, "typ": "JWT"}, these
+    /// claims, an HS256 signature with the secret (none for alg "none").
+    /// </summary>
+    public static string Jwt(string secret, JsonObject claims, string alg = "HS256")
+    {
+        static string B64(byte[] b) => Convert.ToBase64String(b).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var input = B64(Encoding.UTF8.GetBytes(new JsonObject { ["alg"] = alg, ["typ"] = "JWT" }.ToJsonString())) + "." +
+                    B64(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        if (alg == "none") return input + ".";
+        return input + "." + B64(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(input)));
+    }
+
+    /// <summary>Zone-token claims for agent 42 of the demo (aud, iat, exp, userId, agentId), issued now + offset.</summary>
+    public static JsonObject ZoneClaims(long agentId = 42, string audience = EmulatorConfig.DemoZoneAudience, int issuedOffsetSeconds = 0, int lifetimeSeconds = 300)
+    {
+        var iat = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + issuedOffsetSeconds;
+        return new JsonObject { ["aud"] = audience, ["iat"] = iat, ["exp"] = iat + lifetimeSeconds, ["userId"] = EmulatorConfig.DemoUserId, ["agentId"] = agentId };
     }
 
     public static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
@@ -184,4 +182,10 @@ internal static class T
     {
         Assert.Equal(RowFields.OrderBy(x => x), row.Select(kv => kv.Key).OrderBy(x => x));
     }
+}
+
+internal static class JsonObjectExtensions
+{
+    /// <summary>Changes the object and returns it (for building claims inline).</summary>
+    public static JsonObject Also(this JsonObject o, Action<JsonObject> change) { change(o); return o; }
 }

@@ -1,7 +1,5 @@
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
-using Cxpa.Engine.Zone;
 using Xunit;
 
 namespace Cxpa.Emulator.Tests;
@@ -15,7 +13,7 @@ public class ZoneEndpointTests
         return c;
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Create_returns_the_run_id_and_attributes_the_token_user()
     {
         await using var s = await T.Start();
@@ -30,7 +28,7 @@ public class ZoneEndpointTests
         Assert.Equal("zone", run.Source);
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Zone_requests_are_logged_with_their_cache_control()
     {
         await using var s = await T.Start();
@@ -42,7 +40,7 @@ public class ZoneEndpointTests
         Assert.Equal("<redacted>", entry.Headers["Authorization"]);
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Create_and_wait_returns_the_row_or_202()
     {
         await using var s = await T.Start();
@@ -58,7 +56,7 @@ public class ZoneEndpointTests
         Assert.False(run.IsTerminal);
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Create_and_download_streams_the_file()
     {
         await using var s = await T.Start();
@@ -77,7 +75,7 @@ public class ZoneEndpointTests
         await (await c42.Post("/api/zones/agents/42/runs/trigger-and-download", """{"payload": {}}""")).AssertError(409, "conflict");
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Credentials_come_in_three_shapes_plus_unknown_types()
     {
         await using var s = await T.Start();
@@ -99,7 +97,7 @@ public class ZoneEndpointTests
         await (await c.GetAsync("/api/zones/agents/42/credentials/salesforce")).AssertError(404, "not_found");
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Token_for_another_agent_is_403_forbidden()
     {
         await using var s = await T.Start();
@@ -110,33 +108,38 @@ public class ZoneEndpointTests
         Assert.Equal(0, s.State.RunCount);
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Bad_expired_or_missing_tokens_are_401()
     {
         await using var s = await T.Start();
         using var none = T.Client(s);
         await (await none.GetAsync("/api/zones/agents/42/credentials/hubspot")).AssertError(401, "unauthorized");
 
-        var wrongSecret = ZoneTokens.Mint(Encoding.UTF8.GetBytes("a-completely-different-secret-of-32+bytes"),
-            new ZoneTokenDescriptor { Audience = EmulatorConfig.DemoZoneAudience, AgentId = 42, UserId = EmulatorConfig.DemoUserId });
-        using var bad = T.Client(s, wrongSecret);
-        await (await bad.GetAsync("/api/zones/agents/42/credentials/hubspot")).AssertError(401, "unauthorized");
-
-        var wrongAudience = ZoneTokens.Mint(Encoding.UTF8.GetBytes(EmulatorConfig.DemoZoneSecret),
-            new ZoneTokenDescriptor { Audience = "someone-else", AgentId = 42 });
-        using var aud = T.Client(s, wrongAudience);
-        await (await aud.GetAsync("/api/zones/agents/42/credentials/hubspot")).AssertError(401, "unauthorized");
-
-        var expired = ZoneTokens.Mint(Encoding.UTF8.GetBytes(EmulatorConfig.DemoZoneSecret),
-            new ZoneTokenDescriptor { Audience = EmulatorConfig.DemoZoneAudience, AgentId = 42, IssuedAt = DateTimeOffset.UtcNow.AddMinutes(-10), Lifetime = TimeSpan.FromMinutes(1) });
-        using var old = T.Client(s, expired);
-        await (await old.GetAsync("/api/zones/agents/42/credentials/hubspot")).AssertError(401, "unauthorized");
-
+        var hostile = new[]
+        {
+            T.Jwt("a-completely-different-secret-of-32+bytes", T.ZoneClaims()),            // another secret
+            T.Jwt(EmulatorConfig.DemoZoneSecret, T.ZoneClaims(audience: "someone-else")),  // another audience
+            T.Jwt(EmulatorConfig.DemoZoneSecret, T.ZoneClaims(issuedOffsetSeconds: -600, lifetimeSeconds: 60)), // expired
+            T.Jwt(EmulatorConfig.DemoZoneSecret, T.ZoneClaims(), alg: "none"),             // unsigned
+            T.Jwt(EmulatorConfig.DemoZoneSecret, T.ZoneClaims(), alg: "HS512"),            // another algorithm, same secret
+            T.Jwt(EmulatorConfig.DemoZoneSecret, new JsonObject { ["aud"] = EmulatorConfig.DemoZoneAudience, ["agentId"] = 42 }), // no exp
+            T.Jwt(EmulatorConfig.DemoZoneSecret, T.ZoneClaims().Also(c => c["nbf"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds())), // not yet valid
+            "not-a-jwt",
+            "a.b.c",
+        };
+        foreach (var token in hostile)
+        {
+            using var bad = T.Client(s, token);
+            await (await bad.GetAsync("/api/zones/agents/42/credentials/hubspot")).AssertError(401, "unauthorized");
+        }
+        // A token built independently of the emulator's code verifies (the emulator checks what the platform checks).
+        using var good = T.Client(s, T.Jwt(EmulatorConfig.DemoZoneSecret, T.ZoneClaims()));
+        await (await good.GetAsync("/api/zones/agents/42/credentials/hubspot")).AssertOk();
         using var ingest = T.Client(s, T.SharedKey);
         await (await ingest.GetAsync("/api/zones/agents/42/credentials/hubspot")).AssertError(401, "unauthorized");
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Zone_run_lookup_is_scoped_to_the_agent()
     {
         await using var s = await T.Start();
@@ -149,7 +152,7 @@ public class ZoneEndpointTests
         await (await unknown.GetAsync("/api/zones/agents/999/runs/1000")).AssertError(404, "not_found");
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Zone_create_validates_the_payload_and_eligibility()
     {
         await using var s = await T.Start();
@@ -160,7 +163,7 @@ public class ZoneEndpointTests
         await (await c44.Post("/api/zones/agents/44/runs", """{"payload": {}}""")).AssertError(403, "agent_not_eligible");
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task The_demo_endpoint_hands_out_a_working_zone_token()
     {
         await using var s = await T.Start();
@@ -177,7 +180,7 @@ public class ZoneEndpointTests
         await (await c.GetAsync("/api/zones/agents/42/credentials/openai")).AssertOk();
     }
 
-    [ZoneTokensFact]
+    [Fact]
     public async Task Control_surface_mints_zone_tokens()
     {
         await using var s = await T.Start();

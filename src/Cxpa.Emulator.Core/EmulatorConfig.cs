@@ -36,7 +36,7 @@ public sealed class EmulatorConfig
     [JsonIgnore]
     public TimeProvider? Clock { get; set; }
 
-    /// <summary>Writes Kestrel warnings to the console (the command line sets it; in-process servers are silent by default).</summary>
+    /// <summary>Writes the emulator's own failures to standard error (the command line sets it; in-process servers are silent by default).</summary>
     [JsonIgnore]
     public bool ConsoleLogging { get; set; }
 

@@ -1,53 +1,61 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Cxpa.Engine.Zone;
 
 namespace Cxpa.Emulator;
 
 /// <summary>The runtime endpoints (agent API key and credentials token): run callbacks and credential resolution.</summary>
-internal sealed partial class EmulatorApi
+internal sealed class RuntimeRoutes
 {
-    // ---------------------------------------------------------------- runtime endpoints
+    private readonly EmulatorContext _ctx;
+    private readonly Auth _auth;
+
+    public RuntimeRoutes(EmulatorContext ctx, Auth auth) { _ctx = ctx; _auth = auth; }
+
+    public void Map(Router r)
+    {
+        r.Map("POST", "/api/runs/{runId:long}/callback", (x, v) => Callback(x, v.Long("runId")));
+        r.Map("GET", "/api/credentials/{connectionId}/resolve", (x, v) => Resolve(x, v.String("connectionId")));
+    }
 
     private static readonly string[] CallbackTypes = { "started", "output", "waiting" };
 
-    private async Task<IResult> Callback(HttpContext ctx, long runId)
+    private async Task<Reply?> Callback(EmulatorExchange x, long runId)
     {
-        var key = Bearer(ctx) ?? throw ApiException.Unauthorized("Missing agent API key (Authorization: Bearer <key>).");
-        if (!_state.TryGetRun(runId, out var run)) throw ApiException.NotFound($"Run {runId} not found.");
-        var agent = _config.FindAgent(run.AgentId);
-        if (agent is null || !SecretEquals(key, agent.AgentApiKey))
+        var key = Auth.Bearer(x) ?? throw ApiException.Unauthorized("Missing agent API key (Authorization: Bearer <key>).");
+        if (!_ctx.State.TryGetRun(runId, out var run)) throw ApiException.NotFound($"Run {runId} not found.");
+        var agent = _ctx.Config.FindAgent(run.AgentId);
+        if (agent is null || !Auth.SecretEquals(key, agent.AgentApiKey))
             throw ApiException.Unauthorized($"The agent API key is not valid for run {runId}.");
 
-        var body = await ReadBody(ctx);
+        var body = await RequestBody.ReadAsync(x).ConfigureAwait(false);
         var errors = new JsonObject();
-        var type = OptString(body, "type", errors);
+        var type = RequestBody.OptString(body, "type", errors);
         if (type is null && errors["type"] is null) errors["type"] = "is required (started, output or waiting)";
         else if (type is not null && !CallbackTypes.Contains(type)) errors["type"] = "must be started, output or waiting";
         var hasOutput = body.ContainsKey("output");
         var output = body["output"]?.DeepClone();
-        var outputs = OptInteger(body, "outputs", errors, 0, "must be a non-negative integer");
-        var complete = OptBool(body, "complete", errors) ?? false;
-        var failed = OptBool(body, "failed", errors) ?? false;
+        var outputs = RequestBody.OptInteger(body, "outputs", errors, 0, "must be a non-negative integer");
+        var complete = RequestBody.OptBool(body, "complete", errors) ?? false;
+        var failed = RequestBody.OptBool(body, "failed", errors) ?? false;
         if (complete && failed) errors["complete"] = "cannot be true together with failed";
         string? message = null; JsonObject? errorObject = null;
         if (failed)
         {
-            errorObject = OptObject(body, "error", errors);
+            errorObject = RequestBody.OptObject(body, "error", errors);
             if (errorObject is not null)
             {
-                message = OptString(errorObject, "message", errors);
+                message = RequestBody.OptString(errorObject, "message", errors);
                 if (errors["message"] is not null) { errors.Remove("message"); errors["error.message"] = "must be a string"; }
             }
         }
         string? tokenId = null, description = null;
         if (type == "waiting")
         {
-            tokenId = OptString(body, "tokenId", errors);
+            tokenId = RequestBody.OptString(body, "tokenId", errors);
             if (string.IsNullOrEmpty(tokenId) && errors["tokenId"] is null) errors["tokenId"] = "is required";
-            description = OptString(body, "description", errors);
+            description = RequestBody.OptString(body, "description", errors);
         }
-        ThrowIfAny(errors);
+        RequestBody.ThrowIfAny(errors);
 
         var (conflict, status) = run.Mutate(m =>
         {
@@ -82,32 +90,22 @@ internal sealed partial class EmulatorApi
             return (false, m.Status);
         });
         if (conflict) throw ApiException.Conflict($"Run {runId} is already {status}.");
-        return Json(200, new JsonObject { ["ok"] = true, ["status"] = status });
+        return Reply.Json(200, new JsonObject { ["ok"] = true, ["status"] = status });
     }
 
-    private Task<IResult> Resolve(HttpContext ctx, string connectionId)
+    private Reply Resolve(EmulatorExchange x, string connectionId)
     {
-        var key = Bearer(ctx) ?? throw ApiException.Unauthorized("Missing agent API key (Authorization: Bearer <key>).");
-        var agent = _config.Agents.FirstOrDefault(a => SecretEquals(key, a.AgentApiKey))
-                    ?? throw ApiException.Unauthorized("The agent API key is not valid.");
-        var token = ctx.Request.Headers["x-credentials-token"].ToString();
+        var agent = _auth.AgentKey(x);
+        var token = x.Header("x-credentials-token");
         if (string.IsNullOrWhiteSpace(token)) throw ApiException.Unauthorized("Missing x-credentials-token header.");
-        IReadOnlyDictionary<string, object?>? claims;
-        try
-        {
-            claims = ZoneTokens.ValidateHs256(token, Encoding.UTF8.GetBytes(_config.PlatformCredentialsSecret), _clock.GetUtcNow());
-        }
-        catch (NotImplementedException)
-        {
-            throw new ApiException(501, "internal", "Credentials token validation is not available: Cxpa.Engine ZoneTokens is not implemented yet.");
-        }
-        if (claims is null) throw ApiException.Unauthorized("The credentials token is invalid or expired.");
+        var claims = Tokens.Verify(token, Encoding.UTF8.GetBytes(_ctx.Config.PlatformCredentialsSecret), null, TimeSpan.FromSeconds(5), _ctx.Clock.GetUtcNow(), out _, out _)
+                     ?? throw ApiException.Unauthorized("The credentials token is invalid or expired.");
         var runId = Tokens.ClaimAsLong(claims, "runId");
         var tokenAgent = Tokens.ClaimAsLong(claims, "agentId");
-        if (runId is null || tokenAgent != agent.Id || !_state.TryGetRun(runId.Value, out var run) || run.AgentId != agent.Id)
+        if (runId is null || tokenAgent != agent.Id || !_ctx.State.TryGetRun(runId.Value, out var run) || run.AgentId != agent.Id)
             throw ApiException.Unauthorized("The credentials token is not for a run of this agent.");
         if (agent.Connections is { } conns && conns.TryGetValue(connectionId, out var cred))
-            return Task.FromResult(Json(200, CloneConfigNode(cred)!));
+            return Reply.Json(200, RequestBody.CloneConfigNode(cred)!);
         throw ApiException.NotFound($"No connection '{connectionId}' for agent {agent.Id}.");
     }
 }
