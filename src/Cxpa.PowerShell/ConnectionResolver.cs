@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using Cxpa.Engine;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Operations;
 using Cxpa.Engine.Zone;
 using Cxpa.PowerShell.Internal;
 
@@ -22,7 +24,7 @@ namespace Cxpa.PowerShell
         internal ConnectionResolver(CxpaApiCmdlet cmdlet) => _cmdlet = cmdlet;
 
         /// <summary>The connection for the accepted kinds of secret, with an explicit secret from the cmdlet's own parameters.</summary>
-        internal CxpaConnection Resolve(CxpaAuthKind[] accepted, CxpaAuthKind? explicitKind, SecureString? explicitKey, string missingKeyHelp)
+        internal CxpaConnection Resolve(IReadOnlyList<CxpaAuthKind> accepted, CxpaAuthKind? explicitKind, SecureString? explicitKey, string missingKeyHelp)
         {
             var connection = _cmdlet.Connection;
             if (connection != null)
@@ -48,7 +50,7 @@ namespace Cxpa.PowerShell
                 if (def != null && accepted.Contains(def.Endpoint().AuthKind) && (_cmdlet.BaseUrl == null || SameUrl(_cmdlet.BaseUrl, def.BaseUrl)))
                     return def;
                 if (accepted.Contains(CxpaAuthKind.IngestApiKey) && Environment.GetEnvironmentVariable("CXPA_INGEST_KEY") is { Length: > 0 } envKey)
-                    return ConnectionHandles.New(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow), "Environment");
+                    return ConnectionHandles.New(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow, "$env:CXPA_INGEST_KEY"), "Environment");
             }
             catch (CxpaConfigurationException ex)
             {
@@ -62,20 +64,23 @@ namespace Cxpa.PowerShell
         internal CxpaConnection Runtime(SecureString? agentApiKey, SecureString? credentialsToken, ref long runId)
         {
             CxpaConnection c;
-            var token = credentialsToken != null && credentialsToken.Length > 0 ? Secret.FromSecureString(credentialsToken) : null;
+            Secret? token = null;
+            try { token = CredentialsToken(credentialsToken); }
+            catch (CxpaConfigurationException ex) { _cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, null)); }
             if (agentApiKey != null)
             {
-                c = Resolve(new[] { CxpaAuthKind.AgentApiKey }, CxpaAuthKind.AgentApiKey, agentApiKey, "");
+                c = Resolve(RuntimeKinds, CxpaAuthKind.AgentApiKey, agentApiKey, "");
                 if (token != null) c.Endpoint().CredentialsToken = token;
             }
             else
             {
-                c = Resolve(new[] { CxpaAuthKind.AgentApiKey }, null, null,
+                c = Resolve(RuntimeKinds, null, null,
                     "No agent API key: pass -AgentApiKey (it binds from the trigger payload), or run Connect-Cxpa -AgentApiKey <key> -RunId <id>.");
                 if (token != null)
                 {
                     var ep = Endpoint(c.BaseUrl, CxpaAuthKind.AgentApiKey, c.Endpoint().Key, c.Endpoint().AllowUnencryptedAuthentication);
                     ep.CredentialsToken = token;
+                    ep.Proxy = c.Endpoint().Proxy;
                     c = ConnectionHandles.New(ep, "Parameters", c.RunId);
                 }
             }
@@ -115,12 +120,17 @@ namespace Cxpa.PowerShell
             return connection;
         }
 
+        /// <summary>The kinds of secret the runtime's calls accept (resolve-credential, run events).</summary>
+        private static IReadOnlyList<CxpaAuthKind> RuntimeKinds => CxpaOperations.AcceptedKinds(CxpaOperations.RunEventName);
+
         /// <summary>
         /// The engine endpoint; the engine's refusal of a key over unencrypted http:// is reworded to name the parameter
-        /// that allows it (matched by its ErrorId).
+        /// that allows it (matched by its ErrorId). A key that cannot go into a header is refused here, naming where it came
+        /// from (<paramref name="source"/>, by default the key parameter of its kind), never its value.
         /// </summary>
-        internal static CxpaEndpoint Endpoint(Uri url, CxpaAuthKind kind, Secret key, bool allowUnencrypted)
+        internal static CxpaEndpoint Endpoint(Uri url, CxpaAuthKind kind, Secret key, bool allowUnencrypted, string? source = null)
         {
+            if (!HeaderValues.IsValid(key)) throw InvalidHeaderValue(source ?? "-" + kind);
             try
             {
                 return new CxpaEndpoint(url, kind, key, allowUnencrypted);
@@ -132,6 +142,21 @@ namespace Cxpa.PowerShell
                     ex.ErrorId, ex);
             }
         }
+
+        /// <summary>A credentials token as the engine's secret (null when none is given); one that cannot go into a header is refused.</summary>
+        internal static Secret? CredentialsToken(SecureString? token)
+        {
+            if (token == null || token.Length == 0) return null;
+            var secret = Secret.FromSecureString(token);
+            if (!HeaderValues.IsValid(secret)) throw InvalidHeaderValue("-CredentialsToken");
+            return secret;
+        }
+
+        /// <summary>The InvalidHeaderValue error of a value from <paramref name="source"/> (a parameter or a variable): names it, never the value.</summary>
+        internal static CxpaConfigurationException InvalidHeaderValue(string source)
+            => new CxpaConfigurationException(
+                $"{source} holds a control character (such as a line break) or a non-ASCII character, which cannot go into an HTTP header; nothing was sent.",
+                "InvalidHeaderValue");
 
         /// <summary>The platform URL from $env:CXPA_API_URL, else $env:PLATFORM_API_BASE_URL; null when neither is a URL.</summary>
         internal static Uri? EnvUrl()

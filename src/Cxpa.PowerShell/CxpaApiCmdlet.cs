@@ -2,7 +2,7 @@ using System;
 using System.Management.Automation;
 using Cxpa.Engine;
 using Cxpa.Engine.Http;
-using Cxpa.Engine.Runs;
+using Cxpa.Engine.Time;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell

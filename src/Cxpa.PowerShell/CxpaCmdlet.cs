@@ -29,7 +29,8 @@ namespace Cxpa.PowerShell
             {
                 if (!_logReady)
                 {
-                    _log.IsVerboseEnabled = VerboseWanted();
+                    _log.IsVerboseEnabled = Wanted("Verbose");
+                    _log.IsDebugEnabled = Wanted("Debug");
                     _logReady = true;
                 }
                 return _log;
@@ -38,12 +39,12 @@ namespace Cxpa.PowerShell
 
         private bool _logReady;
 
-        /// <summary>-Verbose when bound, else $VerbosePreference in the caller's scope: anything but SilentlyContinue/Ignore.</summary>
-        private bool VerboseWanted()
+        /// <summary>-Verbose (-Debug) when bound, else $VerbosePreference ($DebugPreference) in the caller's scope: anything but SilentlyContinue/Ignore.</summary>
+        private bool Wanted(string stream)
         {
-            if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var bound))
+            if (MyInvocation.BoundParameters.TryGetValue(stream, out var bound))
                 return bound is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(bound);
-            var pref = GetVariableValue("VerbosePreference");
+            var pref = GetVariableValue(stream + "Preference");
             ActionPreference p;
             if (pref is ActionPreference ap) p = ap;
             else if (!Enum.TryParse(pref?.ToString(), true, out p)) return true;

@@ -1,8 +1,5 @@
 using System;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
-using Cxpa.Engine;
 using Cxpa.Engine.Operations;
 using Cxpa.PowerShell.Internal;
 
@@ -41,14 +38,14 @@ namespace Cxpa.PowerShell
         private CxpaConnection? _connection;
 
         /// <summary>
-        /// Confirms <paramref name="operation"/>, sends it with <paramref name="send"/> and writes what <paramref name="output"/> makes
+        /// Confirms <paramref name="operation"/>, sends it as it is and writes what <paramref name="output"/> makes
         /// of the answer; an error names the run by <see cref="ExternalRunId"/> and says what was being <paramref name="doing"/>.
         /// </summary>
-        internal void Send<T>(CxpaOperation operation, Func<CxpaClient, CancellationToken, Task<T>> send, Func<T, object> output, string doing)
+        internal void Send<T>(CxpaOperation<T> operation, Func<T, object> output, string doing)
         {
             if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
             _connection!.NoteAgent(AgentId);
-            try { WriteObject(output(Await(send(CreateClient(_connection), StopToken)))); }
+            try { WriteObject(output(Await(CreateClient(_connection).SendAsync(operation, StopToken)))); }
             catch (PipelineStoppedException) { throw; }
             catch (Exception ex) { WriteCxpaError(ex, ExternalRunId, $"{doing} run '{ExternalRunId}' of agent {AgentId}"); }
         }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Security;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Operations;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell
@@ -27,7 +28,7 @@ namespace Cxpa.PowerShell
 
         /// <summary>Ingest key only (register, ingest).</summary>
         internal CxpaConnection ResolveIngest()
-            => Connections.Resolve(new[] { CxpaAuthKind.IngestApiKey }, ExplicitKind, IngestApiKey, MissingIngestKey);
+            => Connections.Resolve(CxpaOperations.AcceptedKinds(CxpaOperations.RegisterName), ExplicitKind, IngestApiKey, MissingIngestKey);
 
         /// <summary>Ingest key or zone token (run calls). -ZoneToken selects the zone endpoints.</summary>
         internal CxpaConnection ResolveRunConnection(SecureString? zoneToken)
@@ -35,7 +36,7 @@ namespace Cxpa.PowerShell
             if (zoneToken != null && IngestApiKey != null)
                 Fail("ConnectionConflict", "Pass either -IngestApiKey or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
             if (zoneToken != null) return Connections.ZoneFromParameter(zoneToken);
-            return Connections.Resolve(new[] { CxpaAuthKind.IngestApiKey, CxpaAuthKind.ZoneToken }, ExplicitKind, IngestApiKey,
+            return Connections.Resolve(CxpaOperations.AcceptedKinds(CxpaOperations.TriggerName), ExplicitKind, IngestApiKey,
                 "No ingest API key or zone token: pass -IngestApiKey or -ZoneToken, run Connect-Cxpa, or set $env:CXPA_INGEST_KEY.");
         }
 

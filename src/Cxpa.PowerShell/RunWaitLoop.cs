@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using Cxpa.Engine;
 using Cxpa.Engine.Runs;
+using Cxpa.Engine.Time;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell

@@ -10,8 +10,9 @@ namespace Cxpa
     public sealed class CxpaOutcomeUnknownException : CxpaConnectionException
     {
         /// <summary>Creates the error.</summary>
-        public CxpaOutcomeUnknownException(string message, string method, string path, long? runId = null, Exception? inner = null)
-            : base(message, runId, inner)
+        public CxpaOutcomeUnknownException(string message, string method, string path, long? runId = null, Exception? inner = null,
+            OperationEffect effect = OperationEffect.StartsRun)
+            : base(message, runId, inner, effect)
         {
             Method = method;
             Path = path;

@@ -1,5 +1,6 @@
 using Cxpa.Emulator;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Time;
 using Cxpa.Engine.Runs;
 using Xunit;
 
@@ -100,6 +101,7 @@ public sealed class ClientTests : IAsyncLifetime
     {
         public readonly System.Collections.Concurrent.ConcurrentQueue<string> Lines = new();
         public bool IsVerboseEnabled => true;
+        public bool IsDebugEnabled => false;
         public void Verbose(string message) => Lines.Enqueue(message);
         public void Debug(string message) => Lines.Enqueue(message);
     }

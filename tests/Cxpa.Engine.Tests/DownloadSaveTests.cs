@@ -30,7 +30,7 @@ public sealed class DownloadSaveTests : IDisposable
         content.Headers.TryAddWithoutValidation("Content-Disposition", disposition);
         var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
         var options = new CxpaCallOptions { ReadTimeout = TimeSpan.FromSeconds(60) };
-        return new DownloadAnswer(response, 4242, false, new CxpaRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
+        return new DownloadAnswer(response, 4242, false, new TestRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
     }
 
     private string[] Names() => Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToArray()!;

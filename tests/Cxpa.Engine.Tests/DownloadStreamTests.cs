@@ -26,7 +26,7 @@ public sealed class DownloadStreamTests
         content.Headers.TryAddWithoutValidation("Content-Disposition", "attachment; filename=\"q3 report.pdf\"");
         var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
         var options = new CxpaCallOptions { ReadTimeout = readTimeout ?? TimeSpan.FromSeconds(30) };
-        return new DownloadAnswer(response, runId, false, new CxpaRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
+        return new DownloadAnswer(response, runId, false, new TestRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public sealed class DownloadStreamTests
     [Fact]
     public async Task A_timed_out_answer_has_nothing_to_copy()
     {
-        using var answer = new DownloadAnswer(null, 9, true, new CxpaRequest { Method = HttpMethod.Post, Path = "x" }, new CxpaCallOptions());
+        using var answer = new DownloadAnswer(null, 9, true, new TestRequest { Method = HttpMethod.Post, Path = "x" }, new CxpaCallOptions());
         await Assert.ThrowsAsync<InvalidOperationException>(() => answer.CopyToAsync(new MemoryStream(), null, default));
     }
 

@@ -26,9 +26,8 @@ Describe 'Wait-CxpaRun through transient failures' {
     }
 
     It 'completes with no error record when the run GETs answer <status> <times> times' -TestCases @(
-        # 503 and 429 are retried per request (1 + 3 tries per poll): 8 of them fail two whole polls. A 500 is not retried
-        # per request, only by the wait: 4 of them fail four polls.
-        @{ status = 503; times = 8 }, @{ status = 429; times = 8 }, @{ status = 500; times = 4 }
+        # 503, 429 and 500 are retried per request (1 + 3 tries per poll): 8 of them fail two whole polls.
+        @{ status = 503; times = 8 }, @{ status = 429; times = 8 }, @{ status = 500; times = 8 }
     ) {
         param($status, $times)
         $null = Invoke-CxpaTestEmulatorApi -Emulator $emu -Path '/_emulator/requests' -Method Delete

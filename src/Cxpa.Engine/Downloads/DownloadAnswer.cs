@@ -7,6 +7,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Models;
+using Cxpa.Engine.Operations;
+using Cxpa.Engine.Time;
 
 namespace Cxpa.Engine.Downloads
 {
@@ -20,10 +22,10 @@ namespace Cxpa.Engine.Downloads
         internal const int MaxMoveAttempts = 1000;
 
         private readonly HttpResponseMessage? _response;
-        private readonly CxpaRequest _request;
+        private readonly CxpaOperation _request;
         private readonly CxpaCallOptions _options;
 
-        internal DownloadAnswer(HttpResponseMessage? response, long? runId, bool timedOut, CxpaRequest request, CxpaCallOptions options)
+        internal DownloadAnswer(HttpResponseMessage? response, long? runId, bool timedOut, CxpaOperation request, CxpaCallOptions options)
         {
             _response = response;
             _request = request;
@@ -208,13 +210,14 @@ namespace Cxpa.Engine.Downloads
 
                 async Task<int> ReadChunkAsync(byte[] into, long before)
                 {
-                    readCts.CancelAfter(_options.ReadTimeout);
+                    // Each read has its own budget on the client's clock.
+                    using var chunkCts = Clock.CancelAfter(_options.TimeProvider, readCts.Token, _options.ReadTimeout);
                     try
                     {
 #if NET8_0_OR_GREATER
-                        return await body.ReadAsync(into.AsMemory(0, BufferSize), readCts.Token).ConfigureAwait(false);
+                        return await body.ReadAsync(into.AsMemory(0, BufferSize), chunkCts.Token).ConfigureAwait(false);
 #else
-                        return await body.ReadAsync(into, 0, BufferSize, readCts.Token).ConfigureAwait(false);
+                        return await body.ReadAsync(into, 0, BufferSize, chunkCts.Token).ConfigureAwait(false);
 #endif
                     }
                     catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)

@@ -1,7 +1,7 @@
 using System;
 using System.Net.Http;
 using Cxpa.Engine.Json;
-using Cxpa.Engine.Runs;
+using Cxpa.Engine.Time;
 
 namespace Cxpa.Engine.Http
 {

@@ -35,6 +35,8 @@ namespace Cxpa.Engine.Http
         public Secret Key { get; }
         /// <summary>The credentials token of a runtime, when known.</summary>
         public Secret? CredentialsToken { get; set; }
+        /// <summary>The proxy every call through this endpoint goes through; null for the system's proxy settings.</summary>
+        public CxpaProxy? Proxy { get; set; }
         /// <summary>Whether http:// to a non-loopback host was allowed.</summary>
         public bool AllowUnencryptedAuthentication { get; }
 

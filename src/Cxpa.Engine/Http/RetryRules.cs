@@ -3,7 +3,7 @@ using System.Collections.Generic;
 namespace Cxpa.Engine.Http
 {
     /// <summary>
-    /// Which HTTP statuses a retry rule resends: the one classifier of <see cref="CxpaHttp"/>, read by the help generator
+    /// Which HTTP statuses a retry rule resends: the statuses <see cref="RetryClassifier"/> resends, read by the help generator
     /// (the status lists in the shared parameter help) and by the tests that hold the help to it.
     /// </summary>
     public static class RetryRules
@@ -13,7 +13,7 @@ namespace Cxpa.Engine.Http
         {
             switch (mode)
             {
-                case RetryMode.Idempotent: return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
+                case RetryMode.Idempotent: return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
                 case RetryMode.UntilReached: return status == 429;
                 default: return false;
             }

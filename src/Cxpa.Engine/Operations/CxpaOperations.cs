@@ -2,62 +2,120 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Net.Http;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Json;
+using Cxpa.Engine.Models;
 
 namespace Cxpa.Engine.Operations
 {
     /// <summary>
-    /// The description of every platform call: the one place that spells routes and bodies. The kind of secret picks the
-    /// family of endpoints (ingest key: api/agents/...; zone token: api/zones/agents/...; agent API key: the runtime's
-    /// api/runs/... and api/credentials/...). A cmdlet reads the What-if text from here; the client sends the same description.
+    /// The description of every platform call: the one place that spells routes, bodies, the kinds of secret each call
+    /// accepts and how its answer is read. The kind of secret picks the family of endpoints (ingest key: api/agents/...;
+    /// zone token: api/zones/agents/...; agent API key: the runtime's api/runs/... and api/credentials/...). A cmdlet reads
+    /// the What-if text from here and sends the same operation through <see cref="CxpaClient.SendAsync{T}"/>.
     /// </summary>
     public static class CxpaOperations
     {
+        /// <summary>The operation names whose accepted kinds of secret <see cref="AcceptedKinds"/> tells.</summary>
+        public const string TriggerName = "trigger", GetRunName = "get-run", RegisterName = "register", IngestName = "ingest",
+            ZoneCredentialName = "zone-credential", ResolveCredentialName = "resolve-credential", RunEventName = "run-event";
+
+        private static readonly CxpaAuthKind[] RunKinds = { CxpaAuthKind.IngestApiKey, CxpaAuthKind.ZoneToken };
+        private static readonly CxpaAuthKind[] IngestKinds = { CxpaAuthKind.IngestApiKey };
+        private static readonly CxpaAuthKind[] ZoneKinds = { CxpaAuthKind.ZoneToken };
+        private static readonly CxpaAuthKind[] RuntimeKinds = { CxpaAuthKind.AgentApiKey };
+        private static readonly CxpaAuthKind[] AnyKind = { CxpaAuthKind.IngestApiKey, CxpaAuthKind.ZoneToken, CxpaAuthKind.AgentApiKey };
+
+        /// <summary>
+        /// The kinds of secret an operation accepts, by its name (the run calls: an ingest key or a zone token; register and
+        /// ingest: an ingest key; a zone credential: a zone token; resolve-credential and run events: an agent API key; rest: any).
+        /// </summary>
+        public static IReadOnlyList<CxpaAuthKind> AcceptedKinds(string operationName) => operationName switch
+        {
+            "trigger" or "trigger-and-wait" or "trigger-and-download" or "get-run" => RunKinds,
+            "register" or "ingest" => IngestKinds,
+            "zone-credential" => ZoneKinds,
+            "resolve-credential" or "run-event" => RuntimeKinds,
+            "rest" => AnyKind,
+            _ => throw new ArgumentOutOfRangeException(nameof(operationName), operationName, "No such operation."),
+        };
+
         /// <summary>Starts a run (trigger; zone: runs.create). Not idempotent: never resent once it may have reached the platform.</summary>
-        public static CxpaOperation Trigger(CxpaAuthKind kind, long agentId, object? input)
+        public static CxpaOperation<Run> Trigger(CxpaAuthKind kind, long agentId, object? input)
         {
             // The zone form creates the run with a POST on the runs collection; the ingest-key form has its trigger route.
             var zone = IsZone(kind);
             var route = zone ? AgentRuns(kind, agentId) : AgentRuns(kind, agentId) + "/trigger";
-            return new CxpaOperation("trigger", HttpMethod.Post, route, Obj(zone ? "payload" : "input", input ?? new Dictionary<string, object?>()),
-                RetryMode.UntilReached, WithInput(route, input), StartText(agentId))
-            { NoStore = zone };
+            return Describe(new CxpaOperation<Run>("trigger", HttpMethod.Post, route, Obj(zone ? "payload" : "input", input ?? new Dictionary<string, object?>()),
+                RetryMode.UntilReached, WithInput(route, input), StartText(agentId), OperationAnswer.Json((a, root) =>
+                {
+                    var run = RunReader.FromTriggerAnswer(root, agentId, input, a.Options.ObjectFactory);
+                    if (run.RunId <= 0) throw a.Invalid("the answer has no runId");
+                    return run;
+                }))
+            { NoStore = zone }, OperationEffect.StartsRun, "Starting a run");
         }
 
         /// <summary>Starts a run and waits on the platform for at most <paramref name="window"/> (capped at <see cref="PlatformWaitCeiling"/>).</summary>
-        public static CxpaOperation TriggerAndWait(CxpaAuthKind kind, long agentId, object? input, TimeSpan window)
-            => Waiting("trigger-and-wait", kind, agentId, input, window, StartText(agentId));
+        public static CxpaOperation<TriggerWaitResult> TriggerAndWait(CxpaAuthKind kind, long agentId, object? input, TimeSpan window)
+            => Waiting("trigger-and-wait", kind, agentId, input, window, StartText(agentId), "Starting a run",
+                OperationAnswer.Json((a, root) => ParseWaitAnswer(a, a.Status, root, agentId)));
 
-        /// <summary>Starts a run and opens the file it produces (trigger-and-download), waiting at most <paramref name="window"/> for it to start.</summary>
-        public static CxpaOperation TriggerAndDownload(CxpaAuthKind kind, long agentId, object? input, TimeSpan window)
+        /// <summary>Starts a run and opens the file it produces (trigger-and-download), waiting at most <paramref name="window"/> for it to start. The caller owns the answer.</summary>
+        public static CxpaOperation<DownloadAnswer> TriggerAndDownload(CxpaAuthKind kind, long agentId, object? input, TimeSpan window)
         {
-            var op = Waiting("trigger-and-download", kind, agentId, input, window, StartText(agentId) + " and save its file");
+            var op = Waiting("trigger-and-download", kind, agentId, input, window, StartText(agentId) + " and save its file", "Downloading a run's output",
+                (a, ct) => ReadDownloadAsync(a, agentId, ct));
             op.StreamsAnswer = true;
             return op;
         }
 
         /// <summary>Reads a run.</summary>
-        public static CxpaOperation GetRun(CxpaAuthKind kind, long agentId, long runId)
+        public static CxpaOperation<Run> GetRun(CxpaAuthKind kind, long agentId, long runId)
         {
             var route = AgentRuns(kind, agentId) + "/" + Id(runId);
-            return new CxpaOperation("get-run", HttpMethod.Get, route, null, RetryMode.Idempotent, "GET " + route, $"Read run {Id(runId)} of agent {Id(agentId)}")
-            { RunId = runId, NoStore = IsZone(kind) };
+            return Describe(new CxpaOperation<Run>("get-run", HttpMethod.Get, route, null, RetryMode.Idempotent, "GET " + route, $"Read run {Id(runId)} of agent {Id(agentId)}",
+                OperationAnswer.Json((a, root) =>
+                {
+                    var run = RunReader.FromJson(root, a.Options.ObjectFactory);
+                    if (run.RunId <= 0) throw a.Invalid("the run row has no id");
+                    // A run other than the one asked for is never passed on as if it were that run.
+                    if (run.RunId != runId) throw a.Invalid($"the answer is run {Id(run.RunId)}, not run {Id(runId)} that was asked for");
+                    if (run.AgentId == null) run.AgentId = agentId;
+                    return run;
+                }))
+            { RunId = runId, NoStore = IsZone(kind) }, OperationEffect.Read, "Reading a run");
         }
 
         /// <summary>Registers an externally-triggered run (ingest key; idempotent on externalRunId).</summary>
-        public static CxpaOperation Register(long agentId, string externalRunId, object? input, object? metadata, Guid? userId)
+        public static CxpaOperation<RegisteredRun> Register(long agentId, string externalRunId, object? input, object? metadata, Guid? userId)
         {
             var route = AgentRuns(CxpaAuthKind.IngestApiKey, agentId) + "/register";
             var body = Obj("externalRunId", externalRunId);
             if (input != null) body["input"] = input;
             if (metadata != null) body["metadata"] = metadata;
             if (userId != null) body["userId"] = userId.Value.ToString();
-            return new CxpaOperation("register", HttpMethod.Post, route, body, RetryMode.Idempotent,
-                $"POST {route} with externalRunId '{externalRunId}', {InputSummary.Of(input)}", $"Register run '{externalRunId}' of agent {Id(agentId)}");
+            return Describe(new CxpaOperation<RegisteredRun>("register", HttpMethod.Post, route, body, RetryMode.Idempotent,
+                $"POST {route} with externalRunId '{externalRunId}', {InputSummary.Of(input)}", $"Register run '{externalRunId}' of agent {Id(agentId)}",
+                OperationAnswer.Json((a, root) =>
+                {
+                    var r = new RegisteredRun { AgentId = agentId, ExternalRunId = externalRunId };
+                    if (root.TryGetProperty("runId", out var id)) r.RunId = JsonRead.Int64(id) ?? 0;
+                    if (r.RunId <= 0) throw a.Invalid("the answer has no runId");
+                    if (root.TryGetProperty("credentialsToken", out var tok) && tok.ValueKind == JsonValueKind.String && tok.GetString() is { Length: > 0 } s)
+                        r.CredentialsToken = Secret.FromString(s);
+                    if (root.TryGetProperty("expiresInSeconds", out var exp)) r.ExpiresInSeconds = JsonRead.Int32(exp);
+                    if (r.ExpiresInSeconds != null) r.ExpiresAt = a.Options.TimeProvider.GetUtcNow().AddSeconds(r.ExpiresInSeconds.Value);
+                    return r;
+                })), OperationEffect.IdempotentWrite, "Registering a run");
         }
 
         /// <summary>Reports a standalone agent's run (ingest key; upsert on externalRunId). <paramref name="status"/> is sent as given.</summary>
-        public static CxpaOperation Ingest(long agentId, string externalRunId, string status, object? output, long? outputs, string? error)
+        public static CxpaOperation<IngestResult> Ingest(long agentId, string externalRunId, string status, object? output, long? outputs, string? error)
         {
             var route = AgentRuns(CxpaAuthKind.IngestApiKey, agentId) + "/ingest";
             var body = Obj("externalRunId", externalRunId);
@@ -65,34 +123,51 @@ namespace Cxpa.Engine.Operations
             if (output != null) body["output"] = output;
             if (outputs != null) body["outputs"] = outputs.Value;
             if (error != null) body["error"] = error;
-            return new CxpaOperation("ingest", HttpMethod.Post, route, body, RetryMode.Idempotent,
+            return Describe(new CxpaOperation<IngestResult>("ingest", HttpMethod.Post, route, body, RetryMode.Idempotent,
                 $"POST {route} with externalRunId '{externalRunId}', status {status}, output: {InputSummary.Of(output)}",
-                $"Report run '{externalRunId}' of agent {Id(agentId)} as {status}");
+                $"Report run '{externalRunId}' of agent {Id(agentId)} as {status}",
+                OperationAnswer.Json((a, root) =>
+                {
+                    var r = new IngestResult { AgentId = agentId, ExternalRunId = externalRunId, Status = status };
+                    if (root.TryGetProperty("runId", out var id)) r.RunId = JsonRead.Int64(id) ?? 0;
+                    if (root.TryGetProperty("status", out var st)) r.Status = JsonRead.String(st) ?? status;
+                    return r;
+                })), OperationEffect.IdempotentWrite, "Ingesting a run");
         }
 
         /// <summary>Reads a credential of the zone's agent by integration key (zone token).</summary>
-        public static CxpaOperation ZoneCredential(long agentId, string integrationKey)
+        public static CxpaOperation<CredentialData> ZoneCredential(long agentId, string integrationKey)
         {
             var route = $"api/zones/agents/{Id(agentId)}/credentials/{Segment(integrationKey, "integration key")}";
-            return new CxpaOperation("zone-credential", HttpMethod.Get, route, null, RetryMode.Idempotent, "GET " + route,
-                $"Read credential '{integrationKey}' of agent {Id(agentId)}") { NoStore = true };
+            return Describe(new CxpaOperation<CredentialData>("zone-credential", HttpMethod.Get, route, null, RetryMode.Idempotent, "GET " + route,
+                $"Read credential '{integrationKey}' of agent {Id(agentId)}", OperationAnswer.Json(ReadCredential)) { NoStore = true },
+                OperationEffect.Read, "Reading a credential by integration key");
         }
 
         /// <summary>Resolves a credential by connection id (agent API key plus the run's credentials token, sent as a header).</summary>
-        public static CxpaOperation ResolveCredential(string connectionId, long? runId)
+        public static CxpaOperation<CredentialData> ResolveCredential(string connectionId, long? runId)
         {
             var route = $"api/credentials/{Segment(connectionId, "connection id")}/resolve";
-            return new CxpaOperation("resolve-credential", HttpMethod.Get, route, null, RetryMode.Idempotent, "GET " + route,
-                runId != null ? $"Resolve credential '{connectionId}' for run {Id(runId.Value)}" : $"Resolve credential '{connectionId}'") { RunId = runId };
+            return Describe(new CxpaOperation<CredentialData>("resolve-credential", HttpMethod.Get, route, null, RetryMode.Idempotent, "GET " + route,
+                runId != null ? $"Resolve credential '{connectionId}' for run {Id(runId.Value)}" : $"Resolve credential '{connectionId}'", OperationAnswer.Json(ReadCredential))
+            { RunId = runId, SendsCredentialsToken = true }, OperationEffect.Read, "Resolving a credential by connection id");
         }
 
         /// <summary>Sends a run event to the run's callback (agent API key); the event builds the body and picks the retry rule.</summary>
-        public static CxpaOperation SendRunEvent(long runId, RunEvent runEvent)
+        public static CxpaOperation<RunEventResult> SendRunEvent(long runId, RunEvent runEvent)
         {
             if (runEvent == null) throw new ArgumentNullException(nameof(runEvent));
             var route = $"api/runs/{Id(runId)}/callback";
-            return new CxpaOperation("run-event", HttpMethod.Post, route, runEvent.Body(), runEvent.Retry,
-                $"POST {route} with a '{runEvent.Name}' event", $"Report '{runEvent.Name}' for run {Id(runId)}") { RunId = runId };
+            return Describe(new CxpaOperation<RunEventResult>("run-event", HttpMethod.Post, route, runEvent.Body(), runEvent.Retry,
+                $"POST {route} with a '{runEvent.Name}' event", $"Report '{runEvent.Name}' for run {Id(runId)}",
+                OperationAnswer.Json((a, root) =>
+                {
+                    var r = new RunEventResult { RunId = runId, Event = runEvent.Name, Ok = true };
+                    if (root.TryGetProperty("ok", out var ok)) r.Ok = JsonRead.Bool(ok) ?? true;
+                    if (root.TryGetProperty("status", out var st)) r.Status = JsonRead.String(st);
+                    return r;
+                }))
+            { RunId = runId }, OperationEffect.SendsEvent, "Sending a run event");
         }
 
         /// <summary>The longest server-side wait window the platform grants (300 s).</summary>
@@ -105,17 +180,80 @@ namespace Cxpa.Engine.Operations
             return (int)Math.Max(1, Math.Ceiling(ms));
         }
 
-        private static CxpaOperation Waiting(string name, CxpaAuthKind kind, long agentId, object? input, TimeSpan window, string action)
+        private static CxpaOperation<T> Waiting<T>(string name, CxpaAuthKind kind, long agentId, object? input, TimeSpan window, string action, string purpose,
+            Func<OperationAnswer, CancellationToken, Task<T>> read)
         {
             var route = AgentRuns(kind, agentId) + "/" + name;
             var ms = WindowMilliseconds(window);
             var body = Obj(IsZone(kind) ? "payload" : "input", input ?? new Dictionary<string, object?>());
             body["timeoutMs"] = ms;
-            return new CxpaOperation(name, HttpMethod.Post, route, body, RetryMode.UntilReached, WithInput(route, input), action)
+            return Describe(new CxpaOperation<T>(name, HttpMethod.Post, route, body, RetryMode.UntilReached, WithInput(route, input), action, read)
             {
                 ServerWindow = TimeSpan.FromMilliseconds(ms),
                 NoStore = IsZone(kind),
-            };
+            }, OperationEffect.StartsRun, purpose);
+        }
+
+        private static T Describe<T>(T op, OperationEffect effect, string purpose) where T : CxpaOperation
+        {
+            op.Effect = effect;
+            op.AcceptedKinds = AcceptedKinds(op.Name);
+            op.Purpose = purpose;
+            return op;
+        }
+
+        /// <summary>A trigger-and-wait answer: the finished run (200), or the run id still in flight (202 or timedOut).</summary>
+        internal static TriggerWaitResult ParseWaitAnswer(OperationAnswer a, int status, JsonElement root, long agentId)
+        {
+            bool timedOut = status == 202 || (root.TryGetProperty("timedOut", out var t) && t.ValueKind == JsonValueKind.True);
+            if (timedOut)
+            {
+                long id = root.TryGetProperty("runId", out var r) ? JsonRead.Int64(r) ?? 0 : 0;
+                if (id <= 0) throw a.Invalid("the 202 answer has no runId");
+                return new TriggerWaitResult { RunId = id, TimedOut = true };
+            }
+            var run = RunReader.FromJson(root, a.Options.ObjectFactory);
+            if (run.AgentId == null) run.AgentId = agentId;
+            if (run.RunId <= 0) throw a.Invalid("the run row has no id");
+            return new TriggerWaitResult { RunId = run.RunId, Run = run };
+        }
+
+        /// <summary>A trigger-and-download answer: the file's stream (the caller owns it), or a JSON 202 with the run still in flight.</summary>
+        private static async Task<DownloadAnswer> ReadDownloadAsync(OperationAnswer a, long agentId, CancellationToken ct)
+        {
+            var resp = a.Response;
+            try
+            {
+                long? runId = null;
+                if (resp.Headers.TryGetValues("x-run-id", out var ids))
+                    foreach (var v in ids)
+                        if (long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)) runId = l;
+                var mediaType = resp.Content.Headers.ContentType?.MediaType;
+                if (a.Status == 202 || (mediaType == "application/json" && runId == null && resp.Content.Headers.ContentDisposition == null))
+                {
+                    using var doc = await a.ReadJsonAsync(ct).ConfigureAwait(false);
+                    var w = ParseWaitAnswer(a, 202, doc.RootElement, agentId);
+                    resp.Dispose();
+                    return new DownloadAnswer(null, w.RunId, true, a.Operation, a.Options);
+                }
+                return new DownloadAnswer(resp, runId, false, a.Operation, a.Options);
+            }
+            catch
+            {
+                resp.Dispose();
+                throw;
+            }
+        }
+
+        private static CredentialData ReadCredential(OperationAnswer a, JsonElement root)
+        {
+            var c = new CredentialData();
+            var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var p in root.EnumerateObject())
+                fields[p.Name] = JsonTree.ToValue(p.Value, DictionaryObjectFactory.Instance);
+            c.Type = fields.TryGetValue("type", out var t) && t is string ts ? ts : "";
+            c.Fields = fields;
+            return c;
         }
 
         private static bool IsZone(CxpaAuthKind kind) => kind == CxpaAuthKind.ZoneToken;

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Time;
 
 namespace Cxpa.Engine.Runs
 {
@@ -72,7 +73,6 @@ namespace Cxpa.Engine.Runs
         }
 
         /// <summary>True when every run is terminal (or failed to be read) and returned.</summary>
-        // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
         public bool IsDone { get { lock (_gate) return _pending.Count == 0 && _ready.Count == 0 && _failures.Count == 0; } }
 
         /// <summary>Runs that could not be read (404, 401, 403...) since the last call, with the error; they are no longer waited on.</summary>
@@ -93,14 +93,12 @@ namespace Cxpa.Engine.Runs
             {
                 lock (_gate)
                 {
-                    // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
                     if (_ready.Count > 0 || _failures.Count > 0)
                     {
                         var done = _ready.ToList();
                         _ready.Clear();
                         return done;
                     }
-                    // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
                     if (_pending.Count == 0) return Array.Empty<Run>();
                 }
                 ThrowIfDeadlinePassed();
@@ -197,7 +195,6 @@ namespace Cxpa.Engine.Runs
 
         private void NoteTransient(List<KeyValuePair<Run, Exception>> transient)
         {
-            // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
             TransientFailures += transient.Count;
             TimeSpan? retryAfter = null;
             foreach (var f in transient)
@@ -252,7 +249,6 @@ namespace Cxpa.Engine.Runs
         {
             if (!DeadlinePassed()) return;
             int n;
-            // Stryker disable once Linq : Count is the collection's property here; the LINQ swap to Sum cannot compile.
             lock (_gate) n = _pending.Count;
             throw new CxpaTimeoutException(n == 1
                 ? $"Run {Pending[0].RunId} did not finish within the time allowed for the wait."

@@ -67,6 +67,21 @@ namespace Cxpa.PowerShell.Cmdlets
         [SecretTransformation]
         public SecureString? CredentialsToken { get; set; }
 
+        /// <summary>An HTTP proxy for every call through this connection, e.g. http://proxy.example.com:8080. Without it, the system's proxy settings apply (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). Like Invoke-RestMethod -Proxy.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? Proxy { get; set; }
+
+        /// <summary>The credential the proxy asks for (a secret like the keys: never shown). Like Invoke-RestMethod -ProxyCredential.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        [Credential]
+        public PSCredential? ProxyCredential { get; set; }
+
+        /// <summary>Sends the credentials of the current user to the proxy. Like Invoke-RestMethod -ProxyUseDefaultCredentials.</summary>
+        [Parameter]
+        public SwitchParameter ProxyUseDefaultCredentials { get; set; }
+
         /// <summary>Allows sending the secret over http:// to a host that is not this machine.</summary>
         [Parameter]
         public SwitchParameter AllowUnencryptedAuthentication { get; set; }
@@ -97,14 +112,21 @@ namespace Cxpa.PowerShell.Cmdlets
                         break;
                     case RuntimeSet:
                     case RuntimeCredentialSet:
-                        var ep = ConnectionResolver.Endpoint(url!, CxpaAuthKind.AgentApiKey, Secret.FromSecureString(agentKey!), AllowUnencryptedAuthentication);
-                        if (CredentialsToken != null && CredentialsToken.Length > 0) ep.CredentialsToken = Secret.FromSecureString(CredentialsToken);
+                        var ep = ConnectionResolver.Endpoint(url!, CxpaAuthKind.AgentApiKey, Secret.FromSecureString(agentKey!), AllowUnencryptedAuthentication,
+                            ParameterSetName == RuntimeCredentialSet ? "The password of -AgentCredential" : null);
+                        ep.CredentialsToken = ConnectionResolver.CredentialsToken(CredentialsToken);
                         c = ConnectionHandles.New(ep, "Connect-Cxpa", RunId);
                         break;
                     default:
-                        c = ConnectionHandles.New(ConnectionResolver.Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(ingestKey!), AllowUnencryptedAuthentication), "Connect-Cxpa");
+                        c = ConnectionHandles.New(ConnectionResolver.Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromSecureString(ingestKey!), AllowUnencryptedAuthentication,
+                            ParameterSetName == IngestCredentialSet ? "The password of -Credential" : null), "Connect-Cxpa");
                         break;
                 }
+                if (Proxy != null)
+                    c.Endpoint().Proxy = new CxpaProxy(Proxy, ProxyCredential?.UserName, ProxyCredential != null ? Secret.FromSecureString(ProxyCredential.Password) : null,
+                        ProxyUseDefaultCredentials);
+                else if (ProxyCredential != null || ProxyUseDefaultCredentials)
+                    throw new CxpaConfigurationException("-ProxyCredential and -ProxyUseDefaultCredentials need -Proxy.", "InvalidProxy");
             }
             catch (CxpaConfigurationException ex)
             {
@@ -112,7 +134,7 @@ namespace Cxpa.PowerShell.Cmdlets
                 return;
             }
             ConnectionStore.Set(c);
-            WriteVerbose($"Connected to {c.BaseUrl} with {CxpaClient.Describe(c.Endpoint().AuthKind)}.");
+            WriteVerbose($"Connected to {c.BaseUrl} with {CxpaClient.Describe(c.Endpoint().AuthKind)}{(c.Endpoint().Proxy is { } p ? $" through the proxy {p}" : "")}.");
             if (PassThru) WriteObject(c);
         }
 

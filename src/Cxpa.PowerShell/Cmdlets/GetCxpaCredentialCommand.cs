@@ -1,7 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Security;
-using Cxpa.Engine.Http;
+using Cxpa.Engine.Operations;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets
@@ -74,7 +74,7 @@ namespace Cxpa.PowerShell.Cmdlets
                     // Checked here so that the message names the parameter; nothing is sent without the token.
                     if (c.Endpoint().CredentialsToken == null)
                         throw new CxpaConfigurationException("Resolving a credential needs the run's credentials token (-CredentialsToken).", "MissingCredentialsToken");
-                    var d = Await(CreateClient(c).ResolveCredentialAsync(ConnectionId, runId, StopToken));
+                    var d = Await(CreateClient(c).SendAsync(CxpaOperations.ResolveCredential(ConnectionId, runId), StopToken));
                     WriteObject(OutputObjects.Credential(d, ConnectionId, AsPlainText));
                 }
                 catch (PipelineStoppedException) { throw; }
@@ -84,11 +84,11 @@ namespace Cxpa.PowerShell.Cmdlets
 
             CxpaConnection zone;
             if (ZoneToken != null) zone = Connections.ZoneFromParameter(ZoneToken);
-            else zone = Connections.Resolve(new[] { CxpaAuthKind.ZoneToken }, null, null, "No zone token: pass -ZoneToken, or run Connect-Cxpa -ZoneToken <token>.");
+            else zone = Connections.Resolve(CxpaOperations.AcceptedKinds(CxpaOperations.ZoneCredentialName), null, null, "No zone token: pass -ZoneToken, or run Connect-Cxpa -ZoneToken <token>.");
             var agentId = Connections.AgentId(AgentId, zone, "-AgentId is required when the zone token has no agentId claim.");
             try
             {
-                var d = Await(CreateClient(zone).GetZoneCredentialAsync(agentId, IntegrationKey, StopToken));
+                var d = Await(CreateClient(zone).SendAsync(CxpaOperations.ZoneCredential(agentId, IntegrationKey), StopToken));
                 WriteObject(OutputObjects.Credential(d, IntegrationKey, AsPlainText));
             }
             catch (PipelineStoppedException) { throw; }

@@ -3,7 +3,7 @@ using System.IO;
 using System.Management.Automation;
 using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Operations;
-using Cxpa.Engine.Runs;
+using Cxpa.Engine.Time;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets
@@ -108,7 +108,7 @@ namespace Cxpa.PowerShell.Cmdlets
             try
             {
                 var started = DateTimeOffset.UtcNow;
-                using var answer = Await(client.TriggerAndDownloadAsync(agentId, input, window, StopToken),
+                using var answer = Await(client.SendAsync(operation, StopToken),
                     () => ticker.Update($"Waiting for the runtime ({(DateTimeOffset.UtcNow - started).TotalSeconds:0} s)"));
                 if (answer.TimedOut)
                 {

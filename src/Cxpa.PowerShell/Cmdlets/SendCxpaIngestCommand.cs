@@ -42,7 +42,7 @@ namespace Cxpa.PowerShell.Cmdlets
             if (!TryJson(Output, "Output", anyValue: true, out var output)) return;
             var status = Status.ToLowerInvariant();
             var operation = CxpaOperations.Ingest(AgentId, ExternalRunId, status, output, Outputs, ErrorMessage);
-            Send(operation, (client, stop) => client.IngestAsync(AgentId, ExternalRunId, status, output, Outputs, ErrorMessage, stop),
+            Send(operation,
                 r => r, "Ingesting");
         }
 

@@ -117,7 +117,7 @@ namespace Cxpa.PowerShell.Cmdlets
             if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
             try
             {
-                WriteObject(Await(CreateClient(connection).SendRunEventAsync(runId, runEvent, StopToken)));
+                WriteObject(Await(CreateClient(connection).SendAsync(operation, StopToken)));
             }
             catch (PipelineStoppedException) { throw; }
             catch (Exception ex) { WriteCxpaError(ex, runId, $"Reporting '{runEvent.Name}' for run {runId}"); }

@@ -4,7 +4,7 @@ using System.Management.Automation;
 using Cxpa.Engine;
 using Cxpa.Engine.Models;
 using Cxpa.Engine.Operations;
-using Cxpa.Engine.Runs;
+using Cxpa.Engine.Time;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets
@@ -48,7 +48,10 @@ namespace Cxpa.PowerShell.Cmdlets
             var budget = Wait ? WaitTimeoutSeconds : 0;
             // The server's wait window is the budget, capped at the platform's ceiling.
             var window = WaitDeadline.Start(budget).ServerWindow(CxpaOperations.PlatformWaitCeiling);
-            var operation = Wait ? CxpaOperations.TriggerAndWait(AuthKind, agentId, input, window) : CxpaOperations.Trigger(AuthKind, agentId, input);
+            // The operation confirmed for -WhatIf is the one sent.
+            var trigger = Wait ? null : CxpaOperations.Trigger(AuthKind, agentId, input);
+            var triggerAndWait = Wait ? CxpaOperations.TriggerAndWait(AuthKind, agentId, input, window) : null;
+            CxpaOperation operation = (CxpaOperation?)trigger ?? triggerAndWait!;
             if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
 
             RunConnection.NoteAgent(agentId);
@@ -59,16 +62,16 @@ namespace Cxpa.PowerShell.Cmdlets
             var sentFrom = DateTimeOffset.UtcNow;
             try
             {
-                if (!Wait)
+                if (trigger != null)
                 {
-                    WriteObject(Await(client.TriggerRunAsync(agentId, input, StopToken)));
+                    WriteObject(Await(client.SendAsync(trigger, StopToken)));
                     return;
                 }
                 var ticker = new ProgressTicker(this, $"Running agent {agentId}");
                 TriggerWaitResult result;
                 try
                 {
-                    result = Await(client.TriggerAndWaitAsync(agentId, input, window, StopToken),
+                    result = Await(client.SendAsync(triggerAndWait!, StopToken),
                         () => ticker.Update($"Waiting on the platform ({deadline.Elapsed.TotalSeconds:0} s)"));
                 }
                 finally { ticker.Complete(); }
@@ -92,7 +95,7 @@ namespace Cxpa.PowerShell.Cmdlets
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 // A trigger is never resent blindly: the record's RecommendedAction says how to find out whether it started.
-                var record = ErrorMapping.ToErrorRecord(ex, InputObject, $"Starting a run of agent {agentId}", startsRun: true);
+                var record = ErrorMapping.ToErrorRecord(ex, InputObject, $"Starting a run of agent {agentId}");
                 // What is known of a start whose answer was lost: the agent and when it was sent (no run id).
                 if (ex is CxpaOutcomeUnknownException)
                     record.ErrorDetails.RecommendedAction = ErrorMapping.OutcomeUnknownStart(agentId, sentFrom, DateTimeOffset.UtcNow);

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Management.Automation;
-using Cxpa.Engine.Runs;
+using Cxpa.Engine.Time;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell.Cmdlets

@@ -6,8 +6,8 @@ namespace Cxpa.PowerShell.Internal
     /// <summary>Engine exceptions to ErrorRecords: meaningful categories, stable ErrorIds, the server's message in ErrorDetails.</summary>
     internal static class ErrorMapping
     {
-        /// <summary>The ErrorRecord of an engine exception. startsRun: the call was a trigger, which must not simply be sent again.</summary>
-        public static ErrorRecord ToErrorRecord(Exception ex, object? target, string? context, bool startsRun = false)
+        /// <summary>The ErrorRecord of an engine exception; a connection failure's advice follows the effect of the call (a run start must not simply be sent again).</summary>
+        public static ErrorRecord ToErrorRecord(Exception ex, object? target, string? context)
         {
             switch (ex)
             {
@@ -25,13 +25,13 @@ namespace Cxpa.PowerShell.Internal
                 case CxpaOutcomeUnknownException u:
                 {
                     var rec = WithDetails(new ErrorRecord(u, "OutcomeUnknown", ErrorCategory.ConnectionError, target ?? (object?)u.RunId), context, u.Message);
-                    rec.ErrorDetails.RecommendedAction = u.Path.EndsWith("/callback", StringComparison.Ordinal) ? OutcomeUnknownEvent : OutcomeUnknownRun;
+                    rec.ErrorDetails.RecommendedAction = u.Effect == OperationEffect.SendsEvent ? OutcomeUnknownEvent : OutcomeUnknownRun;
                     return rec;
                 }
                 case CxpaConnectionException c:
                 {
                     var rec = WithDetails(new ErrorRecord(c, "ConnectionFailed", ErrorCategory.ConnectionError, target ?? (object?)c.RunId), context, c.Message);
-                    rec.ErrorDetails.RecommendedAction = startsRun ? ConnectionFailedTrigger : ConnectionFailedAction;
+                    rec.ErrorDetails.RecommendedAction = c.Effect == OperationEffect.StartsRun ? ConnectionFailedTrigger : ConnectionFailedAction;
                     return rec;
                 }
                 case CxpaDownloadException d:

@@ -9,6 +9,8 @@ namespace Cxpa.PowerShell.Internal
         public readonly ConcurrentQueue<(bool Verbose, string Text)> Lines = new ConcurrentQueue<(bool, string)>();
         /// <summary>Set by the cmdlet from -Verbose / $VerbosePreference: when false the engine does not build its lines.</summary>
         public bool IsVerboseEnabled { get; set; } = true;
+        /// <summary>Set by the cmdlet from -Debug / $DebugPreference: when false the engine does not build its HTTP exchange lines.</summary>
+        public bool IsDebugEnabled { get; set; }
         public void Verbose(string message) => Lines.Enqueue((true, message));
         public void Debug(string message) => Lines.Enqueue((false, message));
     }

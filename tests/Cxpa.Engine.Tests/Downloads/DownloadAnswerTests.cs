@@ -24,7 +24,7 @@ public abstract class MutdlDownloadTestBase : IDisposable
         if (disposition != null) content.Headers.TryAddWithoutValidation("Content-Disposition", disposition);
         var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
         var options = new CxpaCallOptions { ReadTimeout = readTimeout ?? TimeSpan.FromHours(1), Log = Log };
-        var answer = new DownloadAnswer(response, runId, false, new CxpaRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
+        var answer = new DownloadAnswer(response, runId, false, new TestRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
         if (writeBehindStep is { } step) answer.WriteBehindStep = step;
         return answer;
     }
@@ -64,7 +64,7 @@ public sealed class DownloadAnswerSaveTests : MutdlDownloadTestBase
         var content = new ByteArrayContent(Array.Empty<byte>());
         content.Headers.TryAddWithoutValidation("Content-Disposition", "attachment");
         content.Headers.TryAddWithoutValidation("Content-Disposition", "filename=\"b.txt\"");
-        using var a = new DownloadAnswer(new HttpResponseMessage(HttpStatusCode.OK) { Content = content }, 1, false, new CxpaRequest(), new CxpaCallOptions());
+        using var a = new DownloadAnswer(new HttpResponseMessage(HttpStatusCode.OK) { Content = content }, 1, false, new TestRequest(), new CxpaCallOptions());
         Assert.Equal("attachment, filename=\"b.txt\"", a.ContentDisposition);
         Assert.Equal("b.txt", a.SuggestedFileName);
     }
@@ -72,7 +72,7 @@ public sealed class DownloadAnswerSaveTests : MutdlDownloadTestBase
     [Fact]
     public async Task A_timed_out_answer_has_no_file_to_save_and_disposes_cleanly()
     {
-        var a = new DownloadAnswer(null, 9, true, new CxpaRequest(), new CxpaCallOptions());
+        var a = new DownloadAnswer(null, 9, true, new TestRequest(), new CxpaCallOptions());
         Assert.True(a.TimedOut);
         Assert.Equal(9, a.RunId);
         Assert.Null(a.ContentType);
@@ -320,7 +320,7 @@ public sealed class DownloadAnswerCopyTests : MutdlDownloadTestBase
     [Fact]
     public async Task A_timed_out_answer_checks_its_destination_first()
     {
-        using var a = new DownloadAnswer(null, 9, true, new CxpaRequest(), new CxpaCallOptions());
+        using var a = new DownloadAnswer(null, 9, true, new TestRequest(), new CxpaCallOptions());
         await Assert.ThrowsAsync<ArgumentNullException>(() => a.CopyToAsync(null!, null, default));
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => a.CopyToAsync(new MemoryStream(), null, default));
         Assert.Contains("TimedOut", ex.Message);

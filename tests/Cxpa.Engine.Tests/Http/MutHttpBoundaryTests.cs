@@ -1,6 +1,6 @@
 using System.Net;
 using Cxpa.Engine.Http;
-using Cxpa.Engine.Runs;
+using Cxpa.Engine.Time;
 using Cxpa.Engine.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -26,7 +26,7 @@ public sealed class MutHttpBoundaryTests
         return (time, handler, options);
     }
 
-    private static CxpaRequest Get() => new() { Method = HttpMethod.Get, Path = "api/things/7", Retry = RetryMode.Idempotent };
+    private static TestRequest Get() => new() { Method = HttpMethod.Get, Path = "api/things/7", Retry = RetryMode.Idempotent };
 
     /// <summary>A body that hands out at most <c>chunk</c> bytes a read, forever, counting them.</summary>
     private sealed class ChunkedBody : ReadOnlyBody
@@ -50,7 +50,7 @@ public sealed class MutHttpBoundaryTests
         var (time, handler, options) = Rig(10);
         var body = new ChunkedBody(7);
         handler.Body(HttpStatusCode.OK, body);
-        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, CxpaHttp.SendAsync(Endpoint, options, Get(), default)));
+        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, CxpaTransport.For(options.Handler!).SendAsync(Endpoint, options, Get(), default)));
         Assert.Equal("response_too_large", ex.Code);
         Assert.Equal(11, body.BytesHandedOut);
     }
@@ -60,7 +60,7 @@ public sealed class MutHttpBoundaryTests
     {
         var (time, handler, options) = Rig(10);
         handler.Body(HttpStatusCode.Created, new ChunkedBody(64));
-        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, CxpaHttp.SendAsync(Endpoint, options, Get(), default)));
+        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, CxpaTransport.For(options.Handler!).SendAsync(Endpoint, options, Get(), default)));
         Assert.Equal(201, ex.Status);
         Assert.Equal("response_too_large", ex.Code);
     }
@@ -73,7 +73,7 @@ public sealed class MutHttpBoundaryTests
         // A declared length over the cap fails a 2xx answer before reading; an error answer is read (64 KiB at most) as an error.
         var (time, handler, options) = Rig(10);
         handler.Body(status, new MutHttpBody("text", """{"error":"elsewhere"}"""), contentLength: 1000);
-        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, CxpaHttp.SendAsync(Endpoint, options, Get(), default)));
+        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, CxpaTransport.For(options.Handler!).SendAsync(Endpoint, options, Get(), default)));
         Assert.Equal((int)status, ex.Status);
         Assert.NotEqual("response_too_large", ex.Code);
     }
@@ -99,7 +99,7 @@ public sealed class MutHttpBoundaryTests
         var (time, handler, options) = Rig(1000);
         using var caller = new CancellationTokenSource();
         handler.Body(HttpStatusCode.OK, new CancellingBody(caller));
-        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Drive(time, CxpaHttp.SendAsync(Endpoint, options, Get(), caller.Token)));
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Drive(time, CxpaTransport.For(options.Handler!).SendAsync(Endpoint, options, Get(), caller.Token)));
         Assert.IsNotType<CxpaTimeoutException>(ex);
     }
 

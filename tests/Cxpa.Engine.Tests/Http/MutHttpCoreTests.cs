@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Cxpa.Engine.Http;
-using Cxpa.Engine.Runs;
+using Cxpa.Engine.Time;
 using Cxpa.Engine.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -13,7 +13,7 @@ using static Cxpa.Engine.Tests.Support.MutHttpDrive;
 namespace Cxpa.Engine.Tests.Http;
 
 /// <summary>
-/// The HTTP core (CxpaHttp) driven directly through the transport seam on a fake clock: which statuses and failures are
+/// The HTTP core (CxpaTransport and its policies) driven directly through the transport seam on a fake clock: which statuses and failures are
 /// retried for each retry mode, Retry-After and the backoff schedule, timeouts, the answer budget, the errors built from
 /// an answer or a failure, the headers sent and the log lines written. No socket, no sleep.
 /// </summary>
@@ -36,19 +36,19 @@ public sealed class MutHttpCoreTests
             configure?.Invoke(Options);
         }
 
-        public Task<HttpResponseMessage> Send(CxpaRequest req, CancellationToken ct = default)
-            => Drive(Time, CxpaHttp.SendAsync(Endpoint, Options, req, ct));
+        public Task<HttpResponseMessage> Send(TestRequest req, CancellationToken ct = default)
+            => Drive(Time, CxpaTransport.For(Options.Handler!).SendAsync(Endpoint, Options, req, ct));
 
-        public async Task<T> Fails<T>(CxpaRequest req, CancellationToken ct = default) where T : Exception
+        public async Task<T> Fails<T>(TestRequest req, CancellationToken ct = default) where T : Exception
             => await Assert.ThrowsAsync<T>(() => Send(req, ct));
 
         public TimeSpan Gap(int i) => Handler.Requests[i + 1].At - Handler.Requests[i].At;
     }
 
-    private static CxpaRequest Get(RetryMode retry = RetryMode.Idempotent, long? runId = 7)
+    private static TestRequest Get(RetryMode retry = RetryMode.Idempotent, long? runId = 7)
         => new() { Method = HttpMethod.Get, Path = Path, Retry = retry, RunId = runId };
 
-    private static CxpaRequest Post(string path, RetryMode retry = RetryMode.UntilReached, long? runId = null)
+    private static TestRequest Post(string path, RetryMode retry = RetryMode.UntilReached, long? runId = null)
         => new() { Method = HttpMethod.Post, Path = path, Retry = retry, RunId = runId, HasBody = true, Body = new Dictionary<string, object?> { ["a"] = 1 } };
 
     private static HttpRequestException Reset() => new("reset", new IOException("connection reset by peer"));
@@ -63,7 +63,8 @@ public sealed class MutHttpCoreTests
     [InlineData(RetryMode.Idempotent, 502, true)]
     [InlineData(RetryMode.Idempotent, 503, true)]
     [InlineData(RetryMode.Idempotent, 504, true)]
-    [InlineData(RetryMode.Idempotent, 500, false)]
+    [InlineData(RetryMode.Idempotent, 500, true)]
+    [InlineData(RetryMode.UntilReached, 500, false)]
     [InlineData(RetryMode.Idempotent, 501, false)]
     [InlineData(RetryMode.Idempotent, 505, false)]
     [InlineData(RetryMode.Idempotent, 400, false)]
@@ -198,7 +199,7 @@ public sealed class MutHttpCoreTests
         for (int round = 0; round < 2; round++)
         {
             rig.Handler.Answer(HttpStatusCode.ServiceUnavailable).Answer(HttpStatusCode.OK, "{}");
-            using var resp = await CxpaHttp.SendAsync(rig.Endpoint, rig.Options, Get(), CancellationToken.None);
+            using var resp = await CxpaTransport.For(rig.Options.Handler!).SendAsync(rig.Endpoint, rig.Options, Get(), CancellationToken.None);
             Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
         }
         Assert.Equal(4, rig.Handler.Requests.Count);
@@ -323,7 +324,7 @@ public sealed class MutHttpCoreTests
 
     // ---- the errors built from an answer
 
-    private static async Task<CxpaApiException> ErrorOf(HttpStatusCode status, string? body, CxpaRequest? req = null, Action<HttpResponseMessage>? shape = null, string mediaType = "application/json")
+    private static async Task<CxpaApiException> ErrorOf(HttpStatusCode status, string? body, TestRequest? req = null, Action<HttpResponseMessage>? shape = null, string mediaType = "application/json")
     {
         var rig = new Rig(o => o.MaximumRetryCount = 0);
         rig.Handler.Answer(status, body, shape, mediaType);
@@ -468,7 +469,7 @@ public sealed class MutHttpCoreTests
         // The body moves the fake clock itself, a second at a time, until the read is cancelled: the time it gave up is exact.
         var rig = new Rig(o => { o.MaximumRetryCount = 0; o.ReadTimeout = TimeSpan.FromSeconds(3); });
         rig.Handler.Body(HttpStatusCode.InternalServerError, new ClockStall(rig.Time));
-        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => CxpaHttp.SendAsync(rig.Endpoint, rig.Options, Get(runId: null), default));
+        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => CxpaTransport.For(rig.Options.Handler!).SendAsync(rig.Endpoint, rig.Options, Get(runId: null), default));
         Assert.Equal(500, ex.Status);
         Assert.EndsWith("the answer had no body.", ex.Message);
         Assert.Equal(TimeSpan.FromSeconds(3), rig.Time.GetUtcNow() - Start);
@@ -600,7 +601,9 @@ public sealed class MutHttpCoreTests
     {
         var rig = new Rig(o => o.RequestTimeout = TimeSpan.FromSeconds(10));
         rig.Handler.Never();
-        var ex = await rig.Fails<CxpaOutcomeUnknownException>(Post("api/runs/5/callback", runId: 5));
+        var req = Post("api/runs/5/callback", runId: 5);
+        req.Effect = OperationEffect.SendsEvent;
+        var ex = await rig.Fails<CxpaOutcomeUnknownException>(req);
         Assert.Equal("POST api/runs/5/callback: the outcome is unknown (POST api/runs/5/callback got no answer within 10 s). The request may have reached the platform and the platform may have recorded the event; it was not sent again. Run id: 5.", ex.Message);
         Assert.Equal(5, ex.RunId);
         Assert.IsType<CxpaTimeoutException>(ex.InnerException);
@@ -648,26 +651,26 @@ public sealed class MutHttpCoreTests
             "tlsdeep" => new HttpRequestException("x", new IOException("y", new AuthenticationException("bad"))),
             _ => new InvalidOperationException("x"),
         };
-        Assert.Equal(reached, CxpaHttp.MayHaveReached(ex));
+        Assert.Equal(reached, RetryClassifier.MayHaveReached(ex));
     }
 
     [Fact]
     public void Only_a_refused_connection_or_an_unknown_host_is_a_refusal()
     {
-        Assert.True(CxpaHttp.IsConnectionRefused(new SocketException((int)SocketError.ConnectionRefused)));
-        Assert.True(CxpaHttp.IsConnectionRefused(new Exception("a", new Exception("b", new SocketException((int)SocketError.HostNotFound)))));
-        Assert.False(CxpaHttp.IsConnectionRefused(new SocketException((int)SocketError.ConnectionReset)));
-        Assert.False(CxpaHttp.IsConnectionRefused(new IOException("x")));
+        Assert.True(RetryClassifier.IsConnectionRefused(new SocketException((int)SocketError.ConnectionRefused)));
+        Assert.True(RetryClassifier.IsConnectionRefused(new Exception("a", new Exception("b", new SocketException((int)SocketError.HostNotFound)))));
+        Assert.False(RetryClassifier.IsConnectionRefused(new SocketException((int)SocketError.ConnectionReset)));
+        Assert.False(RetryClassifier.IsConnectionRefused(new IOException("x")));
     }
 
     [Fact]
     public void OutcomeUnknown_of_an_IO_failure_trims_its_full_stop()
     {
         var req = Post("api/x", runId: 3);
-        var ex = CxpaHttp.OutcomeUnknown(req, "the platform", new IOException("pipe broke."));
+        var ex = RetryClassifier.OutcomeUnknown(req, "the platform", new IOException("pipe broke."));
         Assert.Equal("POST api/x: the outcome is unknown (the connection to the platform broke: pipe broke). The request may have reached the platform and the platform may have started the run; it was not sent again. Run id: 3.", ex.Message);
         Assert.Equal(3, ex.RunId);
-        var ex2 = CxpaHttp.OutcomeUnknown(req, "h:1", new HttpRequestException("outer only."));
+        var ex2 = RetryClassifier.OutcomeUnknown(req, "h:1", new HttpRequestException("outer only."));
         Assert.Contains("(the connection to h:1 broke: outer only)", ex2.Message);
     }
 
@@ -692,11 +695,11 @@ public sealed class MutHttpCoreTests
     public async Task A_request_carries_its_headers_and_its_JSON_body()
     {
         var rig = new Rig();
-        rig.Endpoint = new CxpaEndpoint(new Uri("https://cxpa.test/root"), CxpaAuthKind.AgentApiKey, Secret.FromString("agent_key"));
+        rig.Endpoint = new CxpaEndpoint(new Uri("https://cxpa.test/root"), CxpaAuthKind.AgentApiKey, Secret.FromString("agent_key")) { CredentialsToken = Secret.FromString("cred_token") };
         rig.Handler.Answer(HttpStatusCode.OK, "{}");
         var req = Post("api/x", RetryMode.Never);
         req.NoStore = true;
-        req.SecretHeaders = new() { new("X-Cxpa-Credentials-Token", Secret.FromString("cred_token")) };
+        req.SendsCredentialsToken = true;
         using var resp = await rig.Send(req);
         var seen = Assert.Single(rig.Handler.Requests);
         Assert.Equal(new Uri("https://cxpa.test/root/api/x"), seen.Uri);
@@ -704,9 +707,9 @@ public sealed class MutHttpCoreTests
         var h = seen.Message.Headers;
         Assert.Equal("Bearer agent_key", h.Authorization!.ToString());
         Assert.Equal("application/json", Assert.Single(h.Accept).MediaType);
-        Assert.Equal("Cxpa-PowerShell/" + typeof(CxpaHttp).Assembly.GetName().Version!.ToString(3), h.UserAgent.ToString());
+        Assert.Equal("Cxpa-PowerShell/" + typeof(CxpaTransport).Assembly.GetName().Version!.ToString(3), h.UserAgent.ToString());
         Assert.True(h.CacheControl!.NoStore);
-        Assert.Equal("cred_token", Assert.Single(h.GetValues("X-Cxpa-Credentials-Token")));
+        Assert.Equal("cred_token", Assert.Single(h.GetValues("x-credentials-token")));
         Assert.Equal("""{"a":1}""", Encoding.UTF8.GetString(seen.Body!));
         Assert.Equal("application/json; charset=utf-8", seen.ContentType);
     }
@@ -915,7 +918,7 @@ public sealed class MutHttpCoreTests
 
     // ---- streamed answers and ReadJsonAsync
 
-    private static CxpaRequest Streamed(RetryMode retry = RetryMode.Idempotent, string path = Path)
+    private static TestRequest Streamed(RetryMode retry = RetryMode.Idempotent, string path = Path)
         => new() { Method = HttpMethod.Get, Path = path, Retry = retry, RunId = 7, StreamResponse = true };
 
     [Fact]
@@ -927,7 +930,7 @@ public sealed class MutHttpCoreTests
         var req = Streamed();
         using var resp = await rig.Send(req);
         Assert.Equal(0, body.BytesHandedOut);
-        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => CxpaHttp.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => AnswerBuffer.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
         Assert.Equal("response_too_large", ex.Code);
     }
 
@@ -938,7 +941,7 @@ public sealed class MutHttpCoreTests
         rig.Handler.Body(HttpStatusCode.Accepted, new MutHttpBody("text", """{"status":"pending"}"""));
         var req = Streamed();
         using var resp = await rig.Send(req);
-        using var doc = await CxpaHttp.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None);
+        using var doc = await AnswerBuffer.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None);
         Assert.Equal("pending", doc.RootElement.GetProperty("status").GetString());
     }
 
@@ -951,7 +954,7 @@ public sealed class MutHttpCoreTests
         rig.Handler.Answer(HttpStatusCode.OK, "{nope");
         var req = Get(runId: runId);
         using var resp = await rig.Send(req);
-        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => CxpaHttp.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => AnswerBuffer.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
         Assert.Equal("GET api/things/7 answered 200 with a body that is not valid JSON." + suffix, ex.Message);
         Assert.Equal("invalid_response", ex.Code);
         Assert.Equal(200, ex.Status);
@@ -969,7 +972,7 @@ public sealed class MutHttpCoreTests
         rig.Handler.Answer(HttpStatusCode.Created, "true");
         var req = Get(runId: runId);
         using var resp = await rig.Send(req);
-        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => CxpaHttp.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => AnswerBuffer.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
         Assert.Equal("GET api/things/7 answered 201 with a JSON true where an object was expected." + suffix, ex.Message);
         Assert.Equal(201, ex.Status);
         Assert.Equal("invalid_response", ex.Code);
@@ -983,7 +986,7 @@ public sealed class MutHttpCoreTests
         rig.Handler.Body(HttpStatusCode.OK, new MutHttpBody("cut"));
         var req = Streamed();
         using var resp = await rig.Send(req);
-        var ex = await Assert.ThrowsAsync<CxpaConnectionException>(() => CxpaHttp.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<CxpaConnectionException>(() => AnswerBuffer.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
         Assert.Equal("GET api/things/7: the connection broke while reading the answer: connection reset by peer", ex.Message);
         Assert.Equal(7, ex.RunId);
         Assert.IsNotType<CxpaOutcomeUnknownException>(ex);
@@ -995,8 +998,9 @@ public sealed class MutHttpCoreTests
         var rig = new Rig();
         rig.Handler.Body(HttpStatusCode.OK, new MutHttpBody("cut"));
         var req = Streamed(RetryMode.UntilReached, "api/runs/7/callback");
+        req.Effect = OperationEffect.SendsEvent;
         using var resp = await rig.Send(req);
-        var ex = await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => CxpaHttp.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => AnswerBuffer.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None));
         Assert.StartsWith("GET api/runs/7/callback: the outcome is unknown (the connection to the platform broke: connection reset by peer).", ex.Message);
         Assert.Contains("may have recorded the event", ex.Message);
     }
@@ -1010,7 +1014,7 @@ public sealed class MutHttpCoreTests
         rig.Handler.Body(HttpStatusCode.OK, new MutHttpBody("stall"));
         var req = Streamed(mode);
         using var resp = await rig.Send(req);
-        var ex = await Assert.ThrowsAnyAsync<CxpaException>(() => Drive(rig.Time, CxpaHttp.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None)));
+        var ex = await Assert.ThrowsAnyAsync<CxpaException>(() => Drive(rig.Time, AnswerBuffer.ReadJsonAsync(resp, req, rig.Options, CancellationToken.None)));
         if (mode == RetryMode.UntilReached) Assert.IsType<CxpaTimeoutException>(Assert.IsType<CxpaOutcomeUnknownException>(ex).InnerException);
         else Assert.Equal("GET api/things/7: reading the answer took longer than 3 s. Run id: 7.", Assert.IsType<CxpaTimeoutException>(ex).Message);
     }

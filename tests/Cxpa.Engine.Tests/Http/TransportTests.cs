@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Cxpa.Engine.Http;
-using Cxpa.Engine.Runs;
+using Cxpa.Engine.Time;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using static Cxpa.Engine.Tests.Support.MutHttpDrive;
@@ -86,8 +86,28 @@ public sealed class TransportTests
         Assert.All(h.Requests, r => Assert.Equal("/api/agents/42/runs/7", r.Path));
     }
 
+    [Fact]
+    public async Task A_read_is_retried_on_500_like_502_and_503()
+    {
+        var (client, h, time) = Create();
+        h.Answer(HttpStatusCode.InternalServerError).Answer(HttpStatusCode.OK, RunRow);
+        var run = await Drive(time, client.GetRunAsync(42, 7, CancellationToken.None));
+        Assert.Equal(7, run.RunId);
+        Assert.Equal(2, h.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_run_start_is_not_retried_on_500()
+    {
+        var (client, h, time) = Create();
+        h.Answer(HttpStatusCode.InternalServerError, """{"error":"boom"}""");
+        var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, client.TriggerRunAsync(42, null, CancellationToken.None)));
+        Assert.Equal(500, ex.Status);
+        Assert.Single(h.Requests);
+    }
+
     [Theory]
-    [InlineData(HttpStatusCode.InternalServerError)]
+    [InlineData(HttpStatusCode.NotImplemented)]
     [InlineData(HttpStatusCode.NotFound)]
     [InlineData(HttpStatusCode.Unauthorized)]
     public async Task A_read_is_not_retried_on_a_non_transient_status(HttpStatusCode status)

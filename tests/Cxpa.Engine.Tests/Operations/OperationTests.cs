@@ -181,19 +181,48 @@ public sealed class OperationTests
     }
 
     [Fact]
-    public void The_request_sent_is_the_description()
+    public void The_operation_carries_what_it_needs_to_be_sent_as_is()
     {
         var op = CxpaOperations.TriggerAndDownload(CxpaAuthKind.ZoneToken, 3, SecretInput, TimeSpan.FromSeconds(5));
-        var req = op.ToRequest();
-        Assert.Equal(op.Method, req.Method);
-        Assert.Equal(op.Route, req.Path);
-        Assert.True(req.HasBody);
-        Assert.Same(op.Body, req.Body);
-        Assert.Equal(op.Retry, req.Retry);
-        Assert.True(req.StreamResponse);
-        Assert.True(req.NoStore);
-        Assert.Equal(TimeSpan.FromSeconds(5), req.ExtraHeaderTime);
-        Assert.False(CxpaOperations.GetRun(CxpaAuthKind.IngestApiKey, 1, 2).ToRequest().HasBody);
+        Assert.True(op.HasBody);
+        Assert.Same(op.Body, op.BodyValue);
+        Assert.True(op.StreamsAnswer);
+        Assert.True(op.NoStore);
+        Assert.Equal(TimeSpan.FromSeconds(5), op.ServerWindow);
+        Assert.Equal(OperationEffect.StartsRun, op.Effect);
+        Assert.Equal(new[] { CxpaAuthKind.IngestApiKey, CxpaAuthKind.ZoneToken }, op.AcceptedKinds);
+        Assert.False(CxpaOperations.GetRun(CxpaAuthKind.IngestApiKey, 1, 2).HasBody);
+    }
+
+    [Theory]
+    [InlineData("trigger", OperationEffect.StartsRun)]
+    [InlineData("get-run", OperationEffect.Read)]
+    [InlineData("register", OperationEffect.IdempotentWrite)]
+    [InlineData("ingest", OperationEffect.IdempotentWrite)]
+    [InlineData("zone-credential", OperationEffect.Read)]
+    [InlineData("resolve-credential", OperationEffect.Read)]
+    [InlineData("run-event", OperationEffect.SendsEvent)]
+    [InlineData("trigger-and-wait", OperationEffect.StartsRun)]
+    [InlineData("trigger-and-download", OperationEffect.StartsRun)]
+    public void Each_operation_says_its_effect_and_the_keys_it_accepts(string name, OperationEffect effect)
+    {
+        var op = name switch
+        {
+            "trigger" => (CxpaOperation)CxpaOperations.Trigger(CxpaAuthKind.IngestApiKey, 1, null),
+            "get-run" => CxpaOperations.GetRun(CxpaAuthKind.IngestApiKey, 1, 2),
+            "register" => CxpaOperations.Register(1, "e", null, null, null),
+            "ingest" => CxpaOperations.Ingest(1, "e", "completed", null, null, null),
+            "zone-credential" => CxpaOperations.ZoneCredential(1, "k"),
+            "resolve-credential" => CxpaOperations.ResolveCredential("c", 2),
+            "run-event" => CxpaOperations.SendRunEvent(2, new RunStartedEvent()),
+            "trigger-and-wait" => CxpaOperations.TriggerAndWait(CxpaAuthKind.IngestApiKey, 1, null, TimeSpan.FromSeconds(1)),
+            _ => CxpaOperations.TriggerAndDownload(CxpaAuthKind.IngestApiKey, 1, null, TimeSpan.FromSeconds(1)),
+        };
+        Assert.Equal(name, op.Name);
+        Assert.Equal(effect, op.Effect);
+        Assert.Equal(CxpaOperations.AcceptedKinds(name), op.AcceptedKinds);
+        Assert.NotEmpty(op.AcceptedKinds);
+        Assert.Equal(name == "resolve-credential", op.SendsCredentialsToken);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Time;
 using Cxpa.Engine.Runs;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Time;
 using Cxpa.Engine.Runs;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -66,6 +67,7 @@ public sealed class RunWaiterResilienceTests
     {
         public List<string> Lines { get; } = new();
         public bool IsVerboseEnabled => true;
+        public bool IsDebugEnabled => false;
         public void Verbose(string message) { lock (Lines) Lines.Add(message); }
         public void Debug(string message) { }
     }

@@ -81,6 +81,7 @@ public sealed class MutHttpLog : ICxpaLog
 {
     public MutHttpLog(bool verbose = true) => IsVerboseEnabled = verbose;
     public bool IsVerboseEnabled { get; }
+    public bool IsDebugEnabled { get; init; }
     public List<string> Lines { get; } = new();
     public void Verbose(string message) { lock (Lines) Lines.Add(message); }
     public void Debug(string message) { lock (Lines) Lines.Add("debug: " + message); }

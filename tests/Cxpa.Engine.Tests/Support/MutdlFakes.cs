@@ -116,6 +116,7 @@ public sealed class MutdlLog(bool verbose = true) : ICxpaLog
 {
     public List<string> Lines { get; } = new();
     public bool IsVerboseEnabled => verbose;
+    public bool IsDebugEnabled => false;
     public void Verbose(string message) { lock (Lines) Lines.Add(message); }
     public void Debug(string message) { }
 }

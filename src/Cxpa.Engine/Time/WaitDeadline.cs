@@ -1,8 +1,7 @@
 using System;
 using System.Threading;
-using Cxpa.Engine.Http;
 
-namespace Cxpa.Engine.Runs
+namespace Cxpa.Engine.Time
 {
     /// <summary>
     /// The wait budget of one operation (the cmdlets' -WaitTimeoutSeconds), built once when its clock starts and read on its

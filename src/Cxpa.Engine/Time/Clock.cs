@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace Cxpa.Engine.Http
+namespace Cxpa.Engine.Time
 {
     /// <summary>
     /// Timeouts and delays on the client's <see cref="TimeProvider"/>: the system clock in use, a fake one in the engine's
