@@ -8,12 +8,7 @@ namespace Cxpa.PowerShell.Tests;
 /// </summary>
 public sealed class HelpTests
 {
-    private static readonly string[] Names =
-    {
-        "Connect-Cxpa", "Disconnect-Cxpa", "Get-CxpaConnection", "Start-CxpaRun", "Wait-CxpaRun", "Get-CxpaRun",
-        "Save-CxpaRunOutput", "Register-CxpaRun", "Send-CxpaIngest", "Send-CxpaRunEvent", "Get-CxpaCredential",
-        "Test-CxpaZoneToken", "New-CxpaZoneToken",
-    };
+    private static IReadOnlyList<string> Names => ModuleManifest.Cmdlets;
 
     public static TheoryData<string> Cmdlets => new(Names);
 
@@ -76,6 +71,7 @@ public sealed class HelpTests
         var text = string.Join("\n", r.Output.Select(o => o.ToString()));
         Assert.StartsWith("TOPIC", text.TrimStart());
         Assert.All(Names, n => Assert.Contains(n, text));
+        Assert.Contains("Get-Command -Module Cxpa", text);
         Assert.Contains("https://github.com/cxpa/cxpa-powershell/tree/main/docs", text);
         foreach (var expected in new[] { "about_Cxpa", "SHORT DESCRIPTION", "CXPA_API_URL", "PLATFORM_API_BASE_URL", "CXPA_INGEST_KEY",
                      "ZONE_JWT_SECRET", "AUDIENCE_ID", "-ErrorAction Stop", "RunWaitTimeout", "DownloadIncomplete", "-MaximumRetryCount" })
@@ -98,6 +94,15 @@ public sealed class HelpTests
         Assert.Empty(exported.Except(pages, StringComparer.OrdinalIgnoreCase).Select(n => $"{n} has no docs/{n}.md"));
         Assert.Empty(pages.Except(exported, StringComparer.OrdinalIgnoreCase).Select(n => $"docs/{n}.md documents no exported cmdlet"));
         Assert.Equal(Names.Order(StringComparer.OrdinalIgnoreCase), exported.Order(StringComparer.OrdinalIgnoreCase));
+
+        // Every cmdlet class in the assembly is in the manifest's list (a new cmdlet left out of CmdletsToExport fails here).
+        var compiled = PowerShellHost.Run("""
+            (Get-Command -Module Cxpa -CommandType Cmdlet | Select-Object -First 1).ImplementingType.Assembly.GetExportedTypes() |
+                ForEach-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |
+                ForEach-Object { $_.VerbName + '-' + $_.NounName }
+            """);
+        Assert.Empty(compiled.Errors);
+        Assert.Equal(Names.Order(StringComparer.OrdinalIgnoreCase), compiled.Output.Select(o => o.ToString()).Order(StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>

@@ -18,26 +18,20 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
         Assert.Null(r.Thrown);
         Assert.Empty(r.Errors);
         var m = r.Output[0];
-        var expected = new[] { "Connect-Cxpa", "Disconnect-Cxpa", "Get-CxpaConnection", "Start-CxpaRun", "Wait-CxpaRun", "Get-CxpaRun", "Save-CxpaRunOutput",
-            "Register-CxpaRun", "Send-CxpaIngest", "Send-CxpaRunEvent", "Get-CxpaCredential", "Test-CxpaZoneToken", "New-CxpaZoneToken" };
-        Assert.Equal(expected.OrderBy(x => x), r.Output.Skip(1).Select(o => o.BaseObject.ToString()!).OrderBy(x => x));
+        // The staged manifest exports exactly the repository manifest's list.
+        Assert.NotEmpty(ModuleManifest.Cmdlets);
+        Assert.Equal(ModuleManifest.Cmdlets.OrderBy(x => x), r.Output.Skip(1).Select(o => o.BaseObject.ToString()!).OrderBy(x => x));
         Assert.Equal("5.1", m.Properties["PowerShellVersion"].Value.ToString());
         Assert.Equal("4.7.2", m.Properties["DotNetFrameworkVersion"].Value.ToString());
         var editions = (IEnumerable<string>)m.Properties["CompatiblePSEditions"].Value;
         Assert.Equal(new[] { "Core", "Desktop" }, editions.OrderBy(x => x));
-        var manifest = File.ReadAllText(Path.Combine(PowerShellHost.RepoRoot, "Cxpa.psd1"));
+        var manifest = File.ReadAllText(ModuleManifest.FilePath);
         Assert.DoesNotContain("'*'", manifest);
         foreach (var key in new[] { "Tags", "ProjectUri", "LicenseUri", "IconUri", "ReleaseNotes", "FormatsToProcess", "TypesToProcess" }) Assert.Contains(key, manifest);
         Assert.Equal("https://github.com/cxpa/cxpa-powershell/tree/main/docs", m.Properties["HelpInfoUri"].Value?.ToString());
         Assert.Equal("https://raw.githubusercontent.com/cxpa/cxpa-powershell/main/docs/images/cxpa.png", m.Properties["IconUri"].Value?.ToString());
     }
 
-    private static readonly string[] Cmdlets = { "Connect-Cxpa", "Disconnect-Cxpa", "Get-CxpaConnection", "Start-CxpaRun", "Wait-CxpaRun", "Get-CxpaRun",
-        "Save-CxpaRunOutput", "Register-CxpaRun", "Send-CxpaIngest", "Send-CxpaRunEvent", "Get-CxpaCredential", "Test-CxpaZoneToken", "New-CxpaZoneToken" };
-
-    /// <summary>The repository's Cxpa.psd1 as PowerShell reads it.</summary>
-    private static Hashtable Manifest(string path) =>
-        (Hashtable)PowerShellHost.Run("Import-PowerShellDataFile -LiteralPath $path", new Dictionary<string, object?> { ["path"] = path }, import: false).Single().BaseObject;
 
     /// <summary>This version's section of CHANGELOG.md: the lines after its "## 0.1.0 ..." heading up to the next "## " heading.</summary>
     private static string ChangelogSection(string version)
@@ -84,11 +78,11 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
     [Fact]
     public void Nuspec_is_generated_from_the_manifest_as_Publish_Module_writes_it()
     {
-        var manifest = Manifest(Path.Combine(PowerShellHost.RepoRoot, "Cxpa.psd1"));
+        var manifest = ModuleManifest.Values;
         var psData = (Hashtable)((Hashtable)manifest["PrivateData"]!)["PSData"]!;
         var manifestTags = ((object[])psData["Tags"]!).Cast<string>().ToArray();
-        var cmdlets = ((object[])manifest["CmdletsToExport"]!).Cast<string>().ToArray();
-        Assert.Equal(Cmdlets, cmdlets);
+        var cmdlets = ModuleManifest.Cmdlets;
+        Assert.NotEmpty(cmdlets);
         Assert.Contains("PSEdition_Core", manifestTags);
         Assert.Contains("PSEdition_Desktop", manifestTags);
 
@@ -112,7 +106,7 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
 
         // Publish-PSArtifactUtility's order: the manifest's tags, PSModule, PSIncludes_Cmdlet, PSCmdlet_*, PSCommand_*.
         var expectedTags = manifestTags.Concat(new[] { "PSModule", "PSIncludes_Cmdlet" })
-            .Concat(Cmdlets.Select(c => "PSCmdlet_" + c)).Concat(Cmdlets.Select(c => "PSCommand_" + c));
+            .Concat(cmdlets.Select(c => "PSCmdlet_" + c)).Concat(cmdlets.Select(c => "PSCommand_" + c));
         Assert.Equal(expectedTags, Get("tags")!.Split(' '));
 
         var notes = ChangelogSection(Packed.Value.Version);
@@ -131,8 +125,8 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
         var extracted = Path.Combine(Packed.Value.Dir, "psd1-" + Guid.NewGuid().ToString("N"), "Cxpa.psd1");
         Directory.CreateDirectory(Path.GetDirectoryName(extracted)!);
         File.WriteAllText(extracted, ReadEntry(zip, "Cxpa.psd1"));
-        var packaged = Manifest(extracted);
-        var source = Manifest(Path.Combine(PowerShellHost.RepoRoot, "Cxpa.psd1"));
+        var packaged = ModuleManifest.Read(extracted);
+        var source = ModuleManifest.Values;
         var packagedData = (Hashtable)((Hashtable)packaged["PrivateData"]!)["PSData"]!;
         var sourceData = (Hashtable)((Hashtable)source["PrivateData"]!)["PSData"]!;
         Assert.Equal(ChangelogSection(Packed.Value.Version), ((string)packagedData["ReleaseNotes"]!).Replace("\r\n", "\n").Trim());
@@ -158,7 +152,7 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
                 Directory.CreateDirectory(Path.GetDirectoryName(to)!);
                 File.Copy(file, to);
             }
-            var version = (string)Manifest(PowerShellHost.ModulePath)["ModuleVersion"]!;
+            var version = (string)ModuleManifest.Read(PowerShellHost.ModulePath)["ModuleVersion"]!;
             var changelog = Path.Combine(stage, "CHANGELOG.md");
             File.WriteAllText(changelog, File.ReadAllText(changelog).Replace("## " + version, "## 0.0.0-other"));
 

@@ -55,6 +55,15 @@ public sealed class RetryHelpTests
     }
 
     [Fact]
+    public void EveryCmdletWithRetries_HasItsRetryRulesHere()
+    {
+        var r = PowerShellHost.Run("foreach ($n in $names) { if ((Get-Command $n).Parameters.ContainsKey('MaximumRetryCount')) { $n } }",
+            new Dictionary<string, object?> { ["names"] = ModuleManifest.Cmdlets.ToArray() });
+        Assert.Empty(r.Errors);
+        Assert.Equal(Rules.Keys.Order(), r.Output.Select(o => o.ToString()).Order());
+    }
+
+    [Fact]
     public void AboutCxpa_RetryList_NamesTheStatusesOfBothRetryRules()
     {
         var r = PowerShellHost.Run("Get-Help about_Cxpa");
