@@ -119,8 +119,13 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
         var r = _emu.Run("$r = Start-CxpaRun -AgentId 47 -TimeoutSec 0; $r");
         NoErrors(r);
         long id = (long)r.Single().Properties["RunId"].Value;
-        // Finish it quickly by forcing its status once the cmdlet is polling.
-        var task = Task.Run(async () => { await Task.Delay(1500); _emu.Server.State.ForceStatus(id, "completed"); });
+        // Finish it by forcing its status once the cmdlet has polled it and found it still running.
+        var polls = _emu.Server.Requests.Count("GET", $"/api/agents/47/runs/{id}");
+        var task = Task.Run(async () =>
+        {
+            await PowerShellHost.Until(() => _emu.Server.Requests.Count("GET", $"/api/agents/47/runs/{id}") > polls, "Wait-CxpaRun polls the run");
+            _emu.Server.State.ForceStatus(id, "completed");
+        });
         var w = _emu.Run($"Wait-CxpaRun -AgentId 47 -RunId {id} -TimeoutSec 30");
         await task;
         NoErrors(w);
