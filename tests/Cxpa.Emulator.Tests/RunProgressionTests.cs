@@ -79,8 +79,9 @@ public class RunProgressionTests
         using var c = T.Client(s, T.SharedKey);
         var task = c.Post("/api/agents/42/runs/trigger-and-wait", """{"input": {}, "timeoutMs": 1000}""");
         await T.Eventually(() => s.State.RunCount == 1 && clock.ArmedTimers > 0);
-        await Task.Delay(50);
-        Assert.False(task.IsCompleted);   // real time passes, emulator time does not
+        // Emulator time has not moved: the run is still queued and no answer has been written.
+        Assert.Equal("queued", s.State.AllRuns.Single().Status);
+        Assert.False(task.IsCompleted);
         var r = await T.AdvanceUntil(clock, task, TimeSpan.FromMilliseconds(25));
         var row = await r.AssertOk();
         Assert.Equal("completed", (string?)row["status"]);
@@ -119,7 +120,9 @@ public class RunProgressionTests
         var task = c.Post("/api/agents/47/runs/trigger-and-wait", body);
         await T.Eventually(() => s.State.RunCount == 1 && clock.ArmedTimers > 0);
         clock.Advance(TimeSpan.FromMilliseconds(expectedMs - 1));
-        await Task.Delay(30);
+        // One millisecond short of the window, the wait's timer is still armed and nothing has been answered.
+        Assert.True(clock.ArmedTimers > 0, "the wait's timer fired before the window elapsed");
+        Assert.Equal(0, s.Requests.Last!.Status);
         Assert.False(task.IsCompleted, "answered before the window elapsed");
         var r = await T.AdvanceUntil(clock, task, TimeSpan.FromMilliseconds(1));
         Assert.Equal(202, (int)r.StatusCode);
@@ -156,7 +159,8 @@ public class RunProgressionTests
         using var c = T.Client(s, T.SharedKey);
         var task = c.Post("/api/agents/43/runs/trigger-and-download", """{"input": {}}""");
         await T.Eventually(() => s.State.RunCount == 1 && clock.ArmedTimers > 0);
-        await Task.Delay(30);
+        // Emulator time has not moved: the run is still queued and no answer has been written.
+        Assert.Equal("queued", s.State.AllRuns.Single().Status);
         Assert.False(task.IsCompleted);
         var r = await T.AdvanceUntil(clock, task, TimeSpan.FromMilliseconds(50));
         Assert.Equal(200, (int)r.StatusCode);

@@ -17,14 +17,15 @@ public class RuntimeEndpointTests
     [Fact]
     public async Task Trigger_payload_carries_run_id_agent_key_token_and_input()
     {
-        await using var s = await T.Start();
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero));
+        await using var s = await T.Start(T.FastDemo(clock));
         var (runId, payload) = await TriggerOn48(s);
         Assert.Equal(runId, (long)payload["runId"]!);
         Assert.Equal("cxpa_demo_agent_48", (string?)payload["agentApiKey"]);
         Assert.Equal("hello", (string?)payload["input"]!["q"]);
         Assert.True(payload.ContainsKey("credentialsToken"));
-        // Without a simulated runtime the run waits for callbacks.
-        await Task.Delay(100);
+        // Without a simulated runtime the run waits for callbacks: an hour on the emulator's clock changes nothing.
+        clock.Advance(TimeSpan.FromHours(1));
         Assert.Equal("queued", s.State.TryGetRun(runId, out var run) ? run.Status : null);
     }
 

@@ -127,10 +127,24 @@ Describe '-AgentId completion' {
                 $x.ToolTip + $x.ListItemText | Should -Not -BeLike "*$((Get-CxpaTestDemo).IngestKey)*"
             }
         }
+    }
 
-        It 'moves an agent used again to the front' {
+    Context 'when an agent is used again' {
+        BeforeAll {
+            Connect-Cxpa -BaseUrl $emu.Url -IngestApiKey (Get-CxpaTestDemo).IngestKey
             $null = Start-CxpaRun -AgentId 43
-            @((Get-Completion 'Start-CxpaRun -AgentId ').CompletionText) | Should -Be @('43', '44', '42')
+            $null = Start-CxpaRun -AgentId 42
+        }
+        AfterAll { Disconnect-Cxpa }
+
+        It 'moves it to the front and keeps the others in their order' {
+            # Relative to the list as this test finds it, so it holds whatever ran before it.
+            $before = @((Get-Completion 'Start-CxpaRun -AgentId ').CompletionText)
+            $before.Count | Should -BeGreaterOrEqual 2
+            $before[0] | Should -Be '42'
+            $last = $before[-1]
+            $null = Start-CxpaRun -AgentId ([long] $last)
+            @((Get-Completion 'Start-CxpaRun -AgentId ').CompletionText) | Should -Be (@($last) + @($before | Where-Object { $_ -ne $last }))
         }
     }
 

@@ -79,6 +79,12 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets {
         }
     }
 
+    It 'shows one syntax per syntax block of its docs page, one per parameter set' {
+        $blocks = [regex]::Matches((Get-DocSection $Name 'SYNTAX'), '(?m)^```').Count / 2
+        @($help.syntax.syntaxItem).Count | Should -Be $blocks
+        @($help.syntax.syntaxItem).Count | Should -Be $command.ParameterSets.Count
+    }
+
     It 'describes every parameter the cmdlet has' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters
         $names = @($command.Parameters.Keys | Where-Object { $common -notcontains $_ })
@@ -192,6 +198,14 @@ Describe 'Get-Help about_Cxpa' {
         $seeAlso = $Matches.see
         $seeAlso | Should -BeLike '*Get-Command -Module Cxpa*'
         $seeAlso | Should -BeLike '*https://github.com/cxpa/cxpa-powershell/tree/main/docs*'
+    }
+
+    It 'explains the environment variables, errors and retries' {
+        foreach ($expected in 'SHORT DESCRIPTION', 'CXPA_API_URL', 'PLATFORM_API_BASE_URL', 'CXPA_INGEST_KEY', 'ZONE_JWT_SECRET', 'AUDIENCE_ID',
+            '-ErrorAction Stop', 'RunWaitTimeout', 'DownloadIncomplete', '-MaximumRetryCount') {
+            $aboutText | Should -BeLike "*$expected*"
+        }
+        $aboutText | Should -Not -BeLike '*```*'
     }
 
     It 'mentions every cmdlet the manifest exports where it explains it' {

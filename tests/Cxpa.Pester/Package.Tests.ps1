@@ -75,8 +75,8 @@ Describe 'Find-PSResource Cxpa -Repository CxpaLocal' {
         ($script:found.ReleaseNotes -replace '\r\n', "`n").Trim() | Should -BeExactly $script:releaseNotes
     }
 
-    It 'lists all 13 cmdlets as included cmdlets and commands' {
-        $script:cmdlets.Count | Should -Be 13
+    It 'lists every cmdlet of the manifest as included cmdlets and commands' {
+        $script:cmdlets.Count | Should -BeGreaterThan 0
         @($script:found.Includes.Cmdlet) | Should -Be $script:cmdlets
         @($script:found.Includes.Command) | Sort-Object | Should -Be ($script:cmdlets | Sort-Object)
     }
@@ -140,7 +140,7 @@ Describe 'The installed module' {
         $available[0].Version | Should -Be ([version]$script:version)
     }
 
-    It 'passes Test-ModuleManifest, exports the 13 cmdlets and carries the help URI and release notes' {
+    It 'passes Test-ModuleManifest, exports the manifest''s cmdlets and carries the help URI and release notes' {
         $m = Test-ModuleManifest -Path (Join-Path $script:moduleBase 'Cxpa.psd1') -ErrorAction Stop
         @($m.ExportedCmdlets.Keys) | Sort-Object | Should -Be ($script:cmdlets | Sort-Object)
         $m.HelpInfoUri | Should -BeExactly $script:manifest.HelpInfoURI
@@ -148,7 +148,7 @@ Describe 'The installed module' {
         ($m.ReleaseNotes -replace '\r\n', "`n").Trim() | Should -BeExactly $script:releaseNotes
     }
 
-    It 'imports by name and gives the 13 cmdlets from the installed folder' {
+    It 'imports by name and gives the manifest''s cmdlets from the installed folder' {
         $module = Get-Module Cxpa
         $module.ModuleBase | Should -Be $script:moduleBase
         $commands = @(Get-Command -Module Cxpa)
@@ -157,7 +157,7 @@ Describe 'The installed module' {
         (Get-Help Start-CxpaRun).Synopsis | Should -Not -BeNullOrEmpty
     }
 
-    It 'keeps its 13 cmdlets through Import-Module -Force, Remove-Module and a new import in one session' {
+    It 'keeps its cmdlets through Import-Module -Force, Remove-Module and a new import in one session' {
         $r = Invoke-CxpaTestPwsh -Script @'
 $ErrorActionPreference = 'Stop'
 Import-Module Cxpa
@@ -173,7 +173,8 @@ try { Get-CxpaRun -BaseUrl 'not a url' -IngestApiKey 'k' -AgentId 42 -RunId 1 } 
 '@
         $r.Errors | Should -BeNullOrEmpty
         $r.ExitCode | Should -Be 0
-        $r.Output[0..3] | Should -Be @('first=13', 'force=13', 'again=13', 'force2=13')
+        $n = $script:cmdlets.Count
+        $r.Output[0..3] | Should -Be @("first=$n", "force=$n", "again=$n", "force2=$n")
         # The cmdlets answer (a bad URL is refused before sending), not "not recognized".
         $r.Output[4] | Should -Match '^error=.+,Cxpa\.PowerShell\.'
     }

@@ -41,6 +41,7 @@ Describe 'Start-CxpaRun' {
         $run.Duration | Should -BeOfType ([TimeSpan])
         $run.Duration.TotalMilliseconds | Should -BeGreaterThan 0
         $run.Error | Should -BeNullOrEmpty
+        $run.IsTerminal | Should -BeTrue
     }
 
     It 'starts one run per hashtable from the pipeline, and Wait-CxpaRun takes them all by property name' {
@@ -58,11 +59,15 @@ Describe 'Start-CxpaRun' {
         ($done | ForEach-Object { $_.Output.echo.n } | Sort-Object) | Should -Be @(1, 2, 3)
     }
 
-    It 'takes JSON text of an object and a PSCustomObject as input' {
+    It 'takes JSON text of an object and a PSCustomObject as input, from the pipeline too' {
         $a = Start-CxpaRun -Connection $conn -AgentId 42 -InputObject '{"a": 1}'
-        $b = [pscustomobject]@{ b = 'x' } | Start-CxpaRun -Connection $conn -AgentId 42
+        $b = [pscustomobject]@{ b = 'x'; nested = @{ c = @(1, 2) } } | Start-CxpaRun -Connection $conn -AgentId 42
+        $c = '{"c": 3}' | Start-CxpaRun -Connection $conn -AgentId 42
         (Invoke-CxpaTestEmulatorApi -Emulator $emu -Path "/_emulator/runs/$($a.RunId)").input_data.a | Should -Be 1
-        (Invoke-CxpaTestEmulatorApi -Emulator $emu -Path "/_emulator/runs/$($b.RunId)").input_data.b | Should -Be 'x'
+        $rowB = Invoke-CxpaTestEmulatorApi -Emulator $emu -Path "/_emulator/runs/$($b.RunId)"
+        $rowB.input_data.b | Should -Be 'x'
+        @($rowB.input_data.nested.c) | Should -Be @(1, 2)
+        (Invoke-CxpaTestEmulatorApi -Emulator $emu -Path "/_emulator/runs/$($c.RunId)").input_data.c | Should -Be 3
     }
 }
 
@@ -199,11 +204,16 @@ Describe 'errors from the platform' {
         $errs[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
         $errs[0].TargetObject.url | Should -Be 'https://example.com'
         $errs[0].ErrorDetails.Message | Should -Match 'agent 46'
+        $errs[0].ErrorDetails.Message | Should -Match 'agent_not_eligible'
         $errs[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        $errs[0] | Get-CxpaTestAllText | Should -Not -Match $keyPattern
     }
 
     It 'a wrong key: Unauthorized (AuthenticationError), and no key in any text' {
         $wrong = 'cxpa_wrong_key_7f3a'
+        # Every stream, verbose and debug included, as one text: the key is in none of them.
+        $streams = Start-CxpaRun -BaseUrl $emu.Url -IngestApiKey $wrong -AgentId 42 -Verbose -Debug -ErrorAction SilentlyContinue *>&1 | Out-String -Width 500
+        $streams | Should -Not -Match $wrong
         $out = @(Start-CxpaRun -BaseUrl $emu.Url -IngestApiKey $wrong -AgentId 42 -ErrorVariable errs -ErrorAction SilentlyContinue)
         $out.Count | Should -Be 0
         $errs.Count | Should -Be 1

@@ -150,18 +150,48 @@ Describe 'Save-CxpaRunOutput into a folder that cannot be written' {
         Get-CxpaTestRequestCount $emu | Should -Be $before
     }
 
-    It 'a read-only folder (chmod 555) is FolderNotWritable and nothing is sent (not as root: root writes anyway)' -Skip:($IsWindows -or ((id -u) -eq '0')) {
+    It 'a read-only folder (chmod 555) is FolderNotWritable and nothing is sent, as an unprivileged user' -Skip:$IsWindows {
+        # Root writes into a 555 folder anyway, so as root (CI) the save runs in a child pwsh as uid 65534 through setpriv
+        # (util-linux), in a folder that user owns: only the mode keeps it out. The child keeps CAP_DAC_READ_SEARCH, so it
+        # can read pwsh and the installed module wherever they are, but no capability to write past a folder's mode.
+        $asRoot = (id -u) -eq '0'
+        if ($asRoot -and -not (Get-Command setpriv -CommandType Application -ErrorAction SilentlyContinue)) {
+            Set-ItResult -Skipped -Because 'the tests run as root and setpriv (util-linux) is not installed to run the save as an unprivileged user'
+            return
+        }
         $dir = New-CxpaTestFolder
+        $childHome = New-CxpaTestFolder
         try {
+            if ($asRoot) { chown 65534:65534 $dir $childHome }
             chmod 555 $dir
             $before = Get-CxpaTestRequestCount $emu
-            $err = $null
-            try { Save-CxpaRunOutput -Connection $conn -AgentId 43 -Path $dir } catch { $err = $_ }
-            $err.FullyQualifiedErrorId | Should -Be 'FolderNotWritable,Cxpa.PowerShell.Cmdlets.SaveCxpaRunOutputCommand'
-            $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            if ($asRoot) {
+                $script = Join-Path $childHome 'save.ps1'
+                Set-Content -LiteralPath $script -Encoding utf8 -Value @"
+Import-Module '$((Get-Module Cxpa).Path)'
+try { Save-CxpaRunOutput -AgentId 43 -Path '$dir'; 'saved' } catch { `$_.FullyQualifiedErrorId; [string] `$_.CategoryInfo.Category }
+"@
+                $saved = $env:CXPA_API_URL, $env:CXPA_INGEST_KEY
+                $env:CXPA_API_URL = $emu.Url; $env:CXPA_INGEST_KEY = $key
+                try {
+                    $out = @(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search --ambient-caps=+dac_read_search `
+                        env "HOME=$childHome" "DOTNET_CLI_HOME=$childHome" (Get-CxpaTestDotnet) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $script 2>&1)
+                }
+                finally { $env:CXPA_API_URL, $env:CXPA_INGEST_KEY = $saved }
+                $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+                $out[-2] | Should -Be 'FolderNotWritable,Cxpa.PowerShell.Cmdlets.SaveCxpaRunOutputCommand' -Because ($out -join "`n")
+                $out[-1] | Should -Be 'PermissionDenied'
+            }
+            else {
+                $err = $null
+                try { Save-CxpaRunOutput -Connection $conn -AgentId 43 -Path $dir } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -Be 'FolderNotWritable,Cxpa.PowerShell.Cmdlets.SaveCxpaRunOutputCommand'
+                $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            }
             Get-CxpaTestRequestCount $emu | Should -Be $before
+            @(Get-ChildItem -LiteralPath $dir -Force).Count | Should -Be 0
         }
-        finally { chmod 755 $dir; Remove-Item -LiteralPath $dir -Recurse -Force }
+        finally { chmod 755 $dir; Remove-Item -LiteralPath $dir, $childHome -Recurse -Force }
     }
 
     It '-WhatIf probes nothing and sends nothing' {

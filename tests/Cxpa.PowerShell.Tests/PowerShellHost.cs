@@ -94,6 +94,20 @@ public static class PowerShellHost
         catch (Exception ex) { thrown = ex; }
         return ScriptResult.From(ps, output, thrown);
     }
+
+    /// <summary>
+    /// Waits until something the test can observe has happened (a request logged, a file written), checking every 10 ms:
+    /// a wait on the event itself, never on a guess of how long it takes. Fails with what was awaited after 60 s.
+    /// </summary>
+    public static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException("Timed out waiting until " + what + ".");
+            await Task.Delay(10);
+        }
+    }
 }
 
 /// <summary>One emulator for a test class, with helpers to run scripts against it.</summary>

@@ -113,7 +113,7 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
-    public void Header_timeout_retries_a_GET_and_never_resends_a_trigger()
+    public async Task Header_timeout_retries_a_GET_and_never_resends_a_trigger()
     {
         var id = (long)_emu.Run("(Start-CxpaRun -AgentId 42).RunId").Single().BaseObject;
         _emu.Server.Faults.Delay("GET /api/agents/42/runs/*", 2500, 2);
@@ -131,7 +131,9 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
         var start = _emu.Run("Start-CxpaRun -AgentId 42 -ConnectionTimeoutSeconds 1 -RetryIntervalSec 0");
         Assert.StartsWith("OutcomeUnknown,", Assert.Single(start.Errors).FullyQualifiedErrorId); // no answer in time: the run may exist
         Assert.Equal(triggers + 1, _emu.Server.Requests.Count("POST", "/api/agents/42/runs/trigger"));
-        Thread.Sleep(1600); // the delayed request reaches the handler after the client gave up: still one run at most
+        // The delayed request reaches the handler after the client gave up: once the emulator has finished it, still one run at most.
+        var delayed = _emu.Server.Requests.Find("POST", "/api/agents/42/runs/trigger")[^1];
+        await PowerShellHost.Until(() => delayed.Status != 0 || delayed.Aborted, "the emulator has finished the delayed trigger");
         Assert.InRange(_emu.Server.State.RunsForAgent(42).Count - before, 0, 1);
     }
 
@@ -195,11 +197,13 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
     public void Ctrl_C_stops_a_wait()
     {
         var sw = new Stopwatch();
+        var polls = _emu.Server.Requests.Count("GET", "/api/agents/47/runs/*");
         var r = _emu.Run("Start-CxpaRun -AgentId 47 | Wait-CxpaRun", onStart: ps =>
         {
             _ = Task.Run(async () =>
             {
-                await Task.Delay(1500);
+                // Stop once the wait is under way: it has polled the run.
+                await PowerShellHost.Until(() => _emu.Server.Requests.Count("GET", "/api/agents/47/runs/*") > polls, "Wait-CxpaRun polls the run");
                 sw.Start();
                 ps.Stop();
                 sw.Stop();
@@ -227,7 +231,7 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
                 ps => _ = Task.Run(async () =>
                 {
                     // Stop once the temporary file has data.
-                    for (int i = 0; i < 200 && !Directory.EnumerateFiles(dir).Any(f => new FileInfo(f).Length > 0); i++) await Task.Delay(25);
+                    await PowerShellHost.Until(() => Directory.EnumerateFiles(dir).Any(f => new FileInfo(f).Length > 0), "the temporary file has data");
                     sw.Start();
                     ps.Stop();
                     sw.Stop();
