@@ -67,6 +67,9 @@ Describe 'The cmdlet pages' {
 
 Describe 'docs/<File>' -ForEach @($blocks | Group-Object { $_.File } | ForEach-Object { @{ File = $_.Name; Blocks = @($_.Group) } }) {
     BeforeEach {
+        # The Connect-Cxpa default is one per process: a block's Connect-Cxpa would otherwise outlive its runspace and
+        # point the next block at an emulator that has stopped. Each block starts unconnected, as a fresh process does.
+        Disconnect-Cxpa
         $script:emu = Start-CxpaTestEmulator
         # The runs the examples read: 1000 and 1001 of agent 42.
         foreach ($i in 1..2) {

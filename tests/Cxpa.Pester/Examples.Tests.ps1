@@ -70,9 +70,11 @@ Describe 'examples/Quickstart.ps1' {
         $at = [array]::IndexOf($lines, $header[0])
         $lines[$at + 1] | Should -Match '^-------\s+--------\s+-------\s+-----\s+------\s*$'
         $lines[$at + 2] | Should -Match ('^' + [regex]::Escape($emu.Url) + '\s+IngestApiKey\s+Connect-Cxpa\s*$')
-        # Send-CxpaIngest: two lists, running then completed, for external run exec_001 of agent 44.
+        # Send-CxpaIngest: two lists, running then completed, for one new external run exec_<8 hex> of agent 44.
         @($lines | Where-Object { $_ -match '^AgentId\s+: 44$' }).Count | Should -Be 2
-        @($lines | Where-Object { $_ -match '^ExternalRunId\s+: exec_001$' }).Count | Should -Be 2
+        $exec = @($lines | Where-Object { $_ -match '^ExternalRunId\s+: exec_[0-9a-f]{8}$' })
+        $exec.Count | Should -Be 2
+        @($exec | Select-Object -Unique).Count | Should -Be 1
         (@($lines -match '^Status\s+: ') -replace '^Status\s+: ', '') -join ',' | Should -Be 'running,completed'
         # Get-CxpaRun piped to ForEach-Object: the first run (completed) and the registered one (running until reported).
         (@($lines -match '^Run \d+: \w+$') -replace '^Run \d+: ', '') -join ',' | Should -Be 'completed,running'
@@ -85,9 +87,20 @@ Describe 'examples/Quickstart.ps1' {
     It 'registered the external run once, with its metadata' {
         $reg = $qs.Lines -match '^Registered run \d+ ' | Select-Object -First 1
         $run = Get-EmulatorRun ([long]($reg -replace '^Registered run (\d+) .*', '$1'))
-        $run.external_run_id | Should -Be 'scheduler-job-001'
+        $run.external_run_id | Should -Match '^scheduler-job-[0-9a-f]{8}$'
         $run.metadata.source | Should -Be 'quickstart'
         $run.agent_id | Should -Be 42
+    }
+
+    It 'runs a second time in the same process against the same platform (new external ids, no 409) and leaves no temporary folder' {
+        $before = @(Get-ChildItem -LiteralPath ([System.IO.Path]::GetTempPath()) -Filter 'cxpa-quickstart-*' -Directory).FullName
+        $twice = Invoke-Example '& ./Quickstart.ps1; & ./Quickstart.ps1'
+        $twice.Errors | Should -BeNullOrEmpty
+        $twice.ExitCode | Should -Be 0
+        @($twice.Lines -match '^Registered run (\d+) \(again: \1\)').Count | Should -Be 2
+        @($twice.Lines -match '^ExternalRunId\s+: exec_' | Select-Object -Unique).Count | Should -Be 2
+        $after = @(Get-ChildItem -LiteralPath ([System.IO.Path]::GetTempPath()) -Filter 'cxpa-quickstart-*' -Directory).FullName
+        @($after | Where-Object { $_ -notin $before }) | Should -BeNullOrEmpty
     }
 }
 

@@ -12,6 +12,10 @@
     dotnet tool restore; dotnet pwsh tests/Cxpa.Pester/Invoke-CxpaPester.ps1
 .EXAMPLE
     dotnet pwsh tests/Cxpa.Pester/Invoke-CxpaPester.ps1 -Path tests/Cxpa.Pester/Runs.Tests.ps1 -Output Diagnostic
+.EXAMPLE
+    dotnet pwsh tests/Cxpa.Pester/Invoke-CxpaPester.ps1 -Shell powershell
+    On Windows: builds and packs with the local pwsh tool as always, then installs the package and runs the suite in
+    Windows PowerShell 5.1 (powershell.exe), which needs Microsoft.PowerShell.PSResourceGet installed for it.
 #>
 [CmdletBinding()]
 param(
@@ -22,7 +26,11 @@ param(
     # Skip the build (the module, emulator and toolchain are already built for -Configuration).
     [switch] $NoBuild,
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
-    [string] $Output = 'Detailed'
+    [string] $Output = 'Detailed',
+    # The PowerShell that installs the package and runs the suite: the local pwsh tool (default), or Windows PowerShell
+    # 5.1 (powershell.exe, Windows only). The build and the pack always run here.
+    [ValidateSet('pwsh', 'powershell')]
+    [string] $Shell = 'pwsh'
 )
 $ErrorActionPreference = 'Stop'
 $root = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
@@ -72,7 +80,12 @@ try {
     }
     # The test paths travel in the environment: 'pwsh -File' binds an array argument as one string.
     [Environment]::SetEnvironmentVariable('CXPA_TEST_PATHS', ($Path -join [System.IO.Path]::PathSeparator))
-    & $dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Support/Invoke-Suite.ps1') -Output $Output
+    $suite = Join-Path $PSScriptRoot 'Support/Invoke-Suite.ps1'
+    if ($Shell -eq 'powershell') {
+        if (-not $IsWindows) { throw '-Shell powershell runs the suite in Windows PowerShell 5.1: Windows only.' }
+        & powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $suite -Output $Output
+    }
+    else { & $dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $suite -Output $Output }
     $failed = $LASTEXITCODE
 }
 finally {

@@ -1,6 +1,6 @@
 # The Gallery package as a user finds and installs it (Invoke-CxpaPester.ps1 packed it into a folder registered as the
 # PSResourceGet repository CxpaLocal and ran Install-PSResource Cxpa with HOME set to a temporary folder).
-# The package's nuspec is generated from Cxpa.psd1 and CHANGELOG.md (build/Nuspec.targets). For a folder repository
+# The package's nuspec is generated from Cxpa.psd1 and src/Cxpa.Package/RELEASENOTES.md (build/Nuspec.targets). For a folder repository
 # PSResourceGet reads the Cxpa.psd1 inside the package rather than the nuspec, so Find-PSResource is checked against
 # the manifest and the nuspec (what the Gallery reads) is checked on its own.
 
@@ -12,15 +12,16 @@ BeforeAll {
     $script:version = $script:manifest.ModuleVersion
     $script:cmdlets = @($script:manifest.CmdletsToExport)
 
-    # This version's section of CHANGELOG.md: the lines after its '## <version>' (or '## [<version>]') heading up to
-    # the next '## ' heading.
-    $lines = (Get-Content -Raw -LiteralPath (Join-Path $script:root 'CHANGELOG.md')) -split '\r?\n'
+    # This version's section of the user-facing release notes: the lines after its '## <version>' (or '## [<version>]')
+    # heading up to the next '## ' heading.
+    $script:packageDocs = Join-Path $script:root 'src/Cxpa.Package'
+    $lines = (Get-Content -Raw -LiteralPath (Join-Path $script:packageDocs 'RELEASENOTES.md')) -split '\r?\n'
     $start = -1
     for ($i = 0; $i -lt $lines.Count; $i++) {
         $heading = $lines[$i] -replace '^##\s+', '' -replace '^\[([^\]]+)\].*$', '$1' -replace '\s.*$', ''
         if ($lines[$i].StartsWith('## ') -and $heading -eq $script:version) { $start = $i + 1; break }
     }
-    if ($start -lt 0) { throw "CHANGELOG.md has no section for $($script:version)." }
+    if ($start -lt 0) { throw "RELEASENOTES.md has no section for $($script:version)." }
     $end = $start
     while ($end -lt $lines.Count -and -not $lines[$end].StartsWith('## ')) { $end++ }
     $script:releaseNotes = ($lines[$start..($end - 1)] -join "`n").Trim()
@@ -63,14 +64,21 @@ Describe 'Find-PSResource Cxpa -Repository CxpaLocal' {
         $script:found.Tags | Should -Be $script:psData.Tags
     }
 
-    It 'has the project, license and icon URLs of the manifest' {
-        $script:psData.IconUri | Should -Not -BeNullOrEmpty
+    It 'has the project and license URLs of the manifest, and no icon URL (there is no icon to point at)' {
         $script:found.ProjectUri | Should -Be ([uri]$script:psData.ProjectUri)
         $script:found.LicenseUri | Should -Be ([uri]$script:psData.LicenseUri)
-        $script:found.IconUri | Should -Be ([uri]$script:psData.IconUri)
+        $script:psData.Keys | Should -Not -Contain 'IconUri'
+        $script:found.IconUri | Should -BeNullOrEmpty
     }
 
-    It 'has this version''s CHANGELOG.md section as its release notes' {
+    It 'has a copyright that agrees with the MIT license (no "All rights reserved")' {
+        $script:manifest.Copyright | Should -Not -Match 'All rights reserved'
+        $script:manifest.Copyright | Should -Match 'MIT'
+        Get-Content -Raw -LiteralPath (Join-Path $script:root 'LICENSE') | Should -Match '^MIT License'
+    }
+
+    It 'has this version''s RELEASENOTES.md section (the user-facing summary, not the developer changelog) as its release notes' {
+        $script:releaseNotes | Should -Not -Match 'Stryker|xunit|src/|build/|Pester'
         $script:releaseNotes | Should -Match 'First release'
         ($script:found.ReleaseNotes -replace '\r\n', "`n").Trim() | Should -BeExactly $script:releaseNotes
     }
@@ -97,7 +105,7 @@ Describe 'The package''s nuspec (what the PowerShell Gallery reads)' {
         $script:nuspec.tags -split ' ' | Should -Be $expected
     }
 
-    It 'has the manifest''s metadata, the CHANGELOG.md section as release notes and no dependencies' {
+    It 'has the manifest''s metadata, the RELEASENOTES.md section as release notes and no dependencies' {
         $script:nuspec.id | Should -BeExactly 'Cxpa'
         $script:nuspec.version | Should -BeExactly $script:version
         $script:nuspec.authors | Should -BeExactly $script:manifest.Author
@@ -107,7 +115,7 @@ Describe 'The package''s nuspec (what the PowerShell Gallery reads)' {
         $script:nuspec.requireLicenseAcceptance | Should -BeExactly 'false'
         $script:nuspec.licenseUrl | Should -BeExactly $script:psData.LicenseUri
         $script:nuspec.projectUrl | Should -BeExactly $script:psData.ProjectUri
-        $script:nuspec.iconUrl | Should -BeExactly $script:psData.IconUri
+        $script:nuspec.iconUrl | Should -BeNullOrEmpty
         ($script:nuspec.releaseNotes -replace '\r\n', "`n").Trim() | Should -BeExactly $script:releaseNotes
         $script:nuspec.dependencies | Should -BeNullOrEmpty
     }
@@ -123,12 +131,14 @@ Describe 'The installed module' {
         Join-Path $script:moduleBase 'Cxpa.psd1' | Should -Exist
     }
 
-    It 'holds LICENSE, README.md, CHANGELOG.md, the manifest and the en-US help beside each other' {
-        foreach ($name in 'LICENSE', 'README.md', 'CHANGELOG.md', 'Cxpa.psd1', 'en-US/Cxpa.PowerShell.dll-Help.xml', 'en-US/about_Cxpa.help.txt') {
+    It 'holds LICENSE, README.md, RELEASENOTES.md, the manifest and the en-US help beside each other, and no developer changelog' {
+        foreach ($name in 'LICENSE', 'README.md', 'RELEASENOTES.md', 'Cxpa.psd1', 'en-US/Cxpa.PowerShell.dll-Help.xml', 'en-US/about_Cxpa.help.txt') {
             Join-Path $script:moduleBase $name | Should -Exist
         }
-        foreach ($name in 'LICENSE', 'README.md', 'CHANGELOG.md') {
-            Get-Content -Raw -LiteralPath (Join-Path $script:moduleBase $name) | Should -BeExactly (Get-Content -Raw -LiteralPath (Join-Path $script:root $name))
+        Join-Path $script:moduleBase 'CHANGELOG.md' | Should -Not -Exist
+        Get-Content -Raw -LiteralPath (Join-Path $script:moduleBase 'LICENSE') | Should -BeExactly (Get-Content -Raw -LiteralPath (Join-Path $script:root 'LICENSE'))
+        foreach ($name in 'README.md', 'RELEASENOTES.md') {
+            Get-Content -Raw -LiteralPath (Join-Path $script:moduleBase $name) | Should -BeExactly (Get-Content -Raw -LiteralPath (Join-Path $script:packageDocs $name))
         }
         Get-ChildItem -LiteralPath $script:moduleBase -Recurse -Filter '*.pdb' | Should -BeNullOrEmpty
     }
@@ -140,11 +150,11 @@ Describe 'The installed module' {
         $available[0].Version | Should -Be ([version]$script:version)
     }
 
-    It 'passes Test-ModuleManifest, exports the manifest''s cmdlets and carries the help URI and release notes' {
+    It 'passes Test-ModuleManifest, exports the manifest''s cmdlets, carries the release notes and no HelpInfoURI (help ships in the package, Update-Help has nothing to fetch)' {
         $m = Test-ModuleManifest -Path (Join-Path $script:moduleBase 'Cxpa.psd1') -ErrorAction Stop
         @($m.ExportedCmdlets.Keys) | Sort-Object | Should -Be ($script:cmdlets | Sort-Object)
-        $m.HelpInfoUri | Should -BeExactly $script:manifest.HelpInfoURI
-        $m.IconUri | Should -Be ([uri]$script:psData.IconUri)
+        $m.HelpInfoUri | Should -BeNullOrEmpty
+        $m.IconUri | Should -BeNullOrEmpty
         ($m.ReleaseNotes -replace '\r\n', "`n").Trim() | Should -BeExactly $script:releaseNotes
     }
 
@@ -177,5 +187,15 @@ try { Get-CxpaRun -BaseUrl 'not a url' -IngestApiKey 'k' -AgentId 42 -RunId 1 } 
         $r.Output[0..3] | Should -Be @("first=$n", "force=$n", "again=$n", "force2=$n")
         # The cmdlets answer (a bad URL is refused before sending), not "not recognized".
         $r.Output[4] | Should -Match '^error=.+,Cxpa\.PowerShell\.'
+    }
+}
+
+Describe 'The README inside the package' {
+    It 'is written for someone who installed the module: no links into the repository''s src/, build/ or relative docs/' {
+        $text = Get-Content -Raw -LiteralPath (Join-Path $script:moduleBase 'README.md')
+        $text | Should -Not -Match '\]\((?!https?://)[^)]*\)'
+        $text | Should -Not -Match '(?<![\w/.])(src|build|docs|tests)/'
+        $text | Should -Not -Match 'dotnet (run|build|pack|test)'
+        $text | Should -Match 'Get-Help about_Cxpa'
     }
 }

@@ -27,19 +27,21 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
         Assert.Equal(new[] { "Core", "Desktop" }, editions.OrderBy(x => x));
         var manifest = File.ReadAllText(ModuleManifest.FilePath);
         Assert.DoesNotContain("'*'", manifest);
-        foreach (var key in new[] { "Tags", "ProjectUri", "LicenseUri", "IconUri", "ReleaseNotes", "FormatsToProcess", "TypesToProcess" }) Assert.Contains(key, manifest);
-        Assert.Equal("https://github.com/cxpa/cxpa-powershell/tree/main/docs", m.Properties["HelpInfoUri"].Value?.ToString());
-        Assert.Equal("https://raw.githubusercontent.com/cxpa/cxpa-powershell/main/docs/images/cxpa.png", m.Properties["IconUri"].Value?.ToString());
+        foreach (var key in new[] { "Tags", "ProjectUri", "LicenseUri", "ReleaseNotes", "FormatsToProcess", "TypesToProcess" }) Assert.Contains(key, manifest);
+        // No icon exists to point at, and help ships in the package (no HelpInfo.xml for Update-Help): neither field is set.
+        Assert.Null(m.Properties["HelpInfoUri"].Value);
+        Assert.Null(m.Properties["IconUri"].Value);
+        Assert.DoesNotContain("All rights reserved", manifest);
     }
 
 
-    /// <summary>This version's section of CHANGELOG.md: the lines after its "## 0.1.0 ..." heading up to the next "## " heading.</summary>
-    private static string ChangelogSection(string version)
+    /// <summary>This version's section of src/Cxpa.Package/RELEASENOTES.md: the lines after its "## 0.1.0 ..." heading up to the next "## " heading.</summary>
+    private static string ReleaseNotesSection(string version)
     {
-        var lines = File.ReadAllText(Path.Combine(PowerShellHost.RepoRoot, "CHANGELOG.md")).Replace("\r\n", "\n").Split('\n');
+        var lines = File.ReadAllText(Path.Combine(PowerShellHost.RepoRoot, "src", "Cxpa.Package", "RELEASENOTES.md")).Replace("\r\n", "\n").Split('\n');
         var start = Array.FindIndex(lines, l => l.StartsWith("## ", StringComparison.Ordinal)
             && l[3..].TrimStart('[').Split(' ', ']')[0] == version);
-        Assert.True(start >= 0, "CHANGELOG.md has no section for " + version);
+        Assert.True(start >= 0, "RELEASENOTES.md has no section for " + version);
         var end = Array.FindIndex(lines, start + 1, l => l.StartsWith("## ", StringComparison.Ordinal));
         return string.Join("\n", lines[(start + 1)..(end < 0 ? lines.Length : end)]).Trim();
     }
@@ -100,7 +102,7 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
         Assert.Equal("false", Get("requireLicenseAcceptance"));
         Assert.Equal((string)psData["LicenseUri"]!, Get("licenseUrl"));
         Assert.Equal((string)psData["ProjectUri"]!, Get("projectUrl"));
-        Assert.Equal((string)psData["IconUri"]!, Get("iconUrl"));
+        Assert.Null(Get("iconUrl"));
         Assert.Null(Get("license"));
         Assert.DoesNotContain(metadata.Elements(), e => e.Name.LocalName == "dependencies");
 
@@ -109,19 +111,21 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
             .Concat(cmdlets.Select(c => "PSCmdlet_" + c)).Concat(cmdlets.Select(c => "PSCommand_" + c));
         Assert.Equal(expectedTags, Get("tags")!.Split(' '));
 
-        var notes = ChangelogSection(Packed.Value.Version);
-        Assert.StartsWith("First release.", notes);
+        var notes = ReleaseNotesSection(Packed.Value.Version);
+        Assert.StartsWith("First release", notes);
         Assert.Equal(notes, Get("releaseNotes")!.Replace("\r\n", "\n").Trim());
     }
 
     [Fact]
-    public void Nupkg_ships_LICENSE_README_and_CHANGELOG_and_a_manifest_whose_release_notes_are_the_CHANGELOG_section()
+    public void Nupkg_ships_LICENSE_the_package_README_and_RELEASENOTES_and_a_manifest_whose_release_notes_are_its_section()
     {
         using var zip = ZipFile.OpenRead(Packed.Value.Nupkg);
-        foreach (var name in new[] { "LICENSE", "README.md", "CHANGELOG.md" })
-            Assert.Equal(File.ReadAllText(Path.Combine(PowerShellHost.RepoRoot, name)), ReadEntry(zip, name));
+        Assert.Equal(File.ReadAllText(Path.Combine(PowerShellHost.RepoRoot, "LICENSE")), ReadEntry(zip, "LICENSE"));
+        foreach (var name in new[] { "README.md", "RELEASENOTES.md" })
+            Assert.Equal(File.ReadAllText(Path.Combine(PowerShellHost.RepoRoot, "src", "Cxpa.Package", name)), ReadEntry(zip, name));
+        Assert.DoesNotContain(zip.Entries, e => e.FullName == "CHANGELOG.md");
 
-        // The packaged Cxpa.psd1 is the repository's with PSData.ReleaseNotes = this version's CHANGELOG section.
+        // The packaged Cxpa.psd1 is the repository's with PSData.ReleaseNotes = this version's RELEASENOTES.md section.
         var extracted = Path.Combine(Packed.Value.Dir, "psd1-" + Guid.NewGuid().ToString("N"), "Cxpa.psd1");
         Directory.CreateDirectory(Path.GetDirectoryName(extracted)!);
         File.WriteAllText(extracted, ReadEntry(zip, "Cxpa.psd1"));
@@ -129,21 +133,21 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
         var source = ModuleManifest.Values;
         var packagedData = (Hashtable)((Hashtable)packaged["PrivateData"]!)["PSData"]!;
         var sourceData = (Hashtable)((Hashtable)source["PrivateData"]!)["PSData"]!;
-        Assert.Equal(ChangelogSection(Packed.Value.Version), ((string)packagedData["ReleaseNotes"]!).Replace("\r\n", "\n").Trim());
-        Assert.Equal("https://github.com/cxpa/cxpa-powershell/blob/main/CHANGELOG.md", sourceData["ReleaseNotes"]);
+        Assert.Equal(ReleaseNotesSection(Packed.Value.Version), ((string)packagedData["ReleaseNotes"]!).Replace("\r\n", "\n").Trim());
+        Assert.Equal("https://github.com/cxpa/cxpa-powershell/blob/main/src/Cxpa.Package/RELEASENOTES.md", sourceData["ReleaseNotes"]);
         Assert.Equal(source.Keys.Cast<string>().OrderBy(k => k), packaged.Keys.Cast<string>().OrderBy(k => k));
         Assert.Equal(sourceData.Keys.Cast<string>().OrderBy(k => k), packagedData.Keys.Cast<string>().OrderBy(k => k));
-        foreach (var key in new[] { "ModuleVersion", "GUID", "RootModule", "Description", "HelpInfoURI" }) Assert.Equal(source[key], packaged[key]);
+        foreach (var key in new[] { "ModuleVersion", "GUID", "RootModule", "Description", "Copyright" }) Assert.Equal(source[key], packaged[key]);
         Assert.Equal((object[])source["CmdletsToExport"]!, (object[])packaged["CmdletsToExport"]!);
     }
 
     [Fact]
-    public void Pack_fails_with_a_clear_error_when_CHANGELOG_has_no_section_for_the_version()
+    public void Pack_fails_with_a_clear_error_when_RELEASENOTES_has_no_section_for_the_version()
     {
         var tmp = Directory.CreateTempSubdirectory("cxpa-pkg-nosection-").FullName;
         try
         {
-            // A copy of the staged module whose CHANGELOG.md lacks this version's heading.
+            // A copy of the staged module whose RELEASENOTES.md lacks this version's heading.
             var stage = Path.Combine(tmp, "Cxpa");
             var staged = Path.GetDirectoryName(PowerShellHost.ModulePath)!;
             foreach (var file in Directory.GetFiles(staged, "*", SearchOption.AllDirectories))
@@ -153,7 +157,7 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
                 File.Copy(file, to);
             }
             var version = (string)ModuleManifest.Read(PowerShellHost.ModulePath)["ModuleVersion"]!;
-            var changelog = Path.Combine(stage, "CHANGELOG.md");
+            var changelog = Path.Combine(stage, "RELEASENOTES.md");
             File.WriteAllText(changelog, File.ReadAllText(changelog).Replace("## " + version, "## 0.0.0-other"));
 
             var (code, log) = Pack(Path.Combine(tmp, "packages"), $"-p:ModuleStageDir=\"{stage}/\"");
@@ -185,7 +189,7 @@ public sealed class PackageTests : IClassFixture<EmulatorFixture>
             Assert.Contains("Cxpa.nuspec", names);
             Assert.Contains("Cxpa.PowerShell.dll", names);
             Assert.Contains("Cxpa.format.ps1xml", names);
-            foreach (var name in new[] { "LICENSE", "README.md", "CHANGELOG.md", "en-US/Cxpa.PowerShell.dll-Help.xml" }) Assert.Contains(name, names);
+            foreach (var name in new[] { "LICENSE", "README.md", "RELEASENOTES.md", "en-US/Cxpa.PowerShell.dll-Help.xml" }) Assert.Contains(name, names);
             Assert.DoesNotContain(names, n => n.StartsWith("lib/", StringComparison.Ordinal) || n.EndsWith(".pdb", StringComparison.Ordinal));
         }
         // Install as Install-Module would: <PSModulePath entry>/Cxpa/<version>/

@@ -75,7 +75,11 @@ public static class PowerShellHost
     public static string ModulePath => Path.Combine(ModuleDir.Value, "Cxpa.psd1");
     public static string RepoRoot => Path.GetFullPath(Path.Combine(ModuleDir.Value, "..", ".."));
 
-    /// <summary>Runs a script in a fresh runspace with the module imported; variables are set first.</summary>
+    /// <summary>
+    /// Runs a script in a fresh runspace with the module imported; variables are set first. The Connect-Cxpa default is
+    /// one per process, so the runspace starts with Disconnect-Cxpa, as a fresh process starts unconnected (the
+    /// assembly's tests run one at a time for the same reason: see AssemblyInfo.cs).
+    /// </summary>
     public static ScriptResult Run(string script, IDictionary<string, object?>? variables = null, Action<System.Management.Automation.PowerShell>? onStart = null, bool import = true, System.Management.Automation.Host.PSHost? host = null)
     {
         var iss = InitialSessionState.CreateDefault2();
@@ -84,6 +88,12 @@ public static class PowerShellHost
         rs.Open();
         using var ps = System.Management.Automation.PowerShell.Create();
         ps.Runspace = rs;
+        if (import)
+        {
+            using var reset = System.Management.Automation.PowerShell.Create();
+            reset.Runspace = rs;
+            reset.AddCommand("Disconnect-Cxpa").Invoke();
+        }
         if (variables != null)
             foreach (var kv in variables) rs.SessionStateProxy.SetVariable(kv.Key, kv.Value);
         ps.AddScript(script);

@@ -246,7 +246,7 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
-    public void Parallel_runspaces_share_one_client_and_keep_their_own_connection()
+    public void Parallel_runspaces_share_one_client_and_the_process_connection()
     {
         var sw = Stopwatch.StartNew();
         var r = _emu.Run("""
@@ -269,9 +269,8 @@ public sealed class ReliabilityTests : IClassFixture<EmulatorFixture>
         Assert.Empty(r.Errors);
         Assert.Equal(16, r.Output.Count);
         Assert.All(r.Output, o => Assert.Equal(200, (int)o.Properties["Ok"].Value));
-        // A fresh runspace does not see another runspace's Connect-Cxpa default (env vars unset in this process).
-        // -UseNewRunspace: a reused pool runspace would rightly keep its own earlier Connect-Cxpa.
-        Assert.All(r.Output, o => Assert.Equal(0, (int)o.Properties["Before"].Value));
+        // A fresh runspace sees the caller's Connect-Cxpa default: it is one per process, as Connect-MgGraph's.
+        Assert.All(r.Output, o => Assert.Equal(1, (int)o.Properties["Before"].Value));
     }
 }
 

@@ -35,6 +35,11 @@ function Get-CxpaTestRoot { $env:CXPA_TEST_ROOT }
 
 function Get-CxpaTestDotnet { if ($env:CXPA_TEST_DOTNET) { $env:CXPA_TEST_DOTNET } else { 'dotnet' } }
 
+function Stop-CxpaTestProcess([System.Diagnostics.Process] $Process) {
+    # Kill(bool) (the process tree) is .NET Core only; Windows PowerShell 5.1 (.NET Framework) has Kill().
+    if ($PSVersionTable.PSEdition -eq 'Desktop') { $Process.Kill() } else { $Process.Kill($true) }
+}
+
 function Start-CxpaTestEmulator {
     <# Starts the emulator (its built dll) as its own process on a free port; returns Url, Process and Log. #>
     param([string[]] $ArgumentList = @())
@@ -47,7 +52,7 @@ function Start-CxpaTestEmulator {
     $url = $null
     while (-not $url) {
         if ($process.HasExited) { throw "The emulator exited with code $($process.ExitCode): $(Get-Content -Raw "$log.err" -ErrorAction SilentlyContinue)" }
-        if ([DateTime]::UtcNow -gt $deadline) { $process.Kill($true); throw "The emulator did not start in 60 s (log: $log)." }
+        if ([DateTime]::UtcNow -gt $deadline) { Stop-CxpaTestProcess $process; throw "The emulator did not start in 60 s (log: $log)." }
         Start-Sleep -Milliseconds 50
         $line = Get-Content -LiteralPath $log -TotalCount 1 -ErrorAction SilentlyContinue
         if ($line -match 'listening on (\S+)') { $url = $Matches[1] }
@@ -58,7 +63,7 @@ function Start-CxpaTestEmulator {
 function Stop-CxpaTestEmulator {
     param($Emulator)
     if (-not $Emulator) { return }
-    if (-not $Emulator.Process.HasExited) { $Emulator.Process.Kill($true); $null = $Emulator.Process.WaitForExit(10000) }
+    if (-not $Emulator.Process.HasExited) { Stop-CxpaTestProcess $Emulator.Process; $null = $Emulator.Process.WaitForExit(10000) }
     Remove-Item -LiteralPath $Emulator.Log, "$($Emulator.Log).err" -ErrorAction SilentlyContinue
 }
 
@@ -80,8 +85,9 @@ function Invoke-CxpaTestEmulatorApi {
 
 function Invoke-CxpaTestPwsh {
     <#
-    Runs a script in a fresh pwsh process (the same PowerShell, same HOME: Cxpa is found by name). Returns ExitCode, Output
-    (stdout lines) and Errors (stderr text).
+    Runs a script in a fresh process of the same PowerShell (pwsh through dotnet, or powershell.exe when the suite runs in
+    Windows PowerShell 5.1), with the same HOME: Cxpa is found by name. Returns ExitCode, Output (stdout lines) and Errors
+    (stderr text).
     #>
     param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{})
     $file = Join-Path ([System.IO.Path]::GetTempPath()) ('cxpa-child-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.ps1')
@@ -90,7 +96,10 @@ function Invoke-CxpaTestPwsh {
     try {
         foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
         $errFile = "$file.err"
-        $out = & (Get-CxpaTestDotnet) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file 2> $errFile
+        $out = if ($PSVersionTable.PSEdition -eq 'Desktop') {
+            & (Join-Path $PSHOME 'powershell.exe') -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $file 2> $errFile
+        }
+        else { & (Get-CxpaTestDotnet) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file 2> $errFile }
         [pscustomobject]@{
             ExitCode = $LASTEXITCODE
             Output   = @($out)
