@@ -313,5 +313,7 @@ Describe 'Test-CxpaZoneToken and the x-zone-token header given more than once' {
         (Test-CxpaZoneToken -Token '' @check -PassThru).Reason | Should -Be 'Empty'
         (Test-CxpaZoneToken -Token $null @check -PassThru).Reason | Should -Be 'Empty'
         (Test-CxpaZoneToken -Token $token @check -PassThru -AsPlainText).Token | Should -BeExactly $token
+        (Test-CxpaZoneToken -Token ('a' * 100000) @check -PassThru).Reason | Should -Be 'TooLarge'
+        [pscustomobject]@{ Headers = @{ 'x-zone-token' = $token } } | Test-CxpaZoneToken @check | Should -BeTrue
     }
 }

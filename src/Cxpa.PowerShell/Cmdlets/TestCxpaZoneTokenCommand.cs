@@ -23,7 +23,7 @@ namespace Cxpa.PowerShell.Cmdlets
         /// the key parameters are, so module logging (event 4103) records the type, never the token.
         /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = TokenSet)]
-        [SecretTransformation]
+        [ZoneTokenTransformation]
         [AllowEmptyString]
         [AllowNull]
         public SecureString? Token { get; set; }
