@@ -46,11 +46,20 @@ namespace Cxpa.PowerShell
             {
                 if (explicitKey != null && explicitKind != null)
                     return ConnectionHandles.New(Endpoint(url!, explicitKind.Value, Secret.FromSecureString(explicitKey), allow), "Parameters");
-                // The default's key goes only to the default's URL: a different -BaseUrl needs its own key.
-                if (def != null && accepted.Contains(def.Endpoint().AuthKind) && (_cmdlet.BaseUrl == null || SameUrl(_cmdlet.BaseUrl, def.BaseUrl)))
+                // A stored key goes only to its own origin: the Connect-Cxpa key to the default's URL, the environment's key
+                // to the environment's URL. A -BaseUrl of another origin needs its own key.
+                if (def != null && accepted.Contains(def.Endpoint().AuthKind) && (_cmdlet.BaseUrl == null || SameOrigin(_cmdlet.BaseUrl, def.BaseUrl)))
                     return def;
                 if (accepted.Contains(CxpaAuthKind.IngestApiKey) && Environment.GetEnvironmentVariable("CXPA_INGEST_KEY") is { Length: > 0 } envKey)
-                    return ConnectionHandles.New(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow, "$env:CXPA_INGEST_KEY"), "Environment");
+                {
+                    var envUrl = EnvUrl();
+                    if (envUrl != null && SameOrigin(url!, envUrl))
+                        return ConnectionHandles.New(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow, "$env:CXPA_INGEST_KEY"), "Environment");
+                    _cmdlet.Fail("MissingKey", envUrl == null
+                        ? $"No key for {Origin(url!)}: $env:CXPA_INGEST_KEY is sent only to the URL in $env:CXPA_API_URL, which is not set. Set it, or pass -IngestApiKey (or run Connect-Cxpa -BaseUrl <url> -IngestApiKey <key>)."
+                        : $"No key for {Origin(url!)}: $env:CXPA_INGEST_KEY is sent only to $env:CXPA_API_URL ({Origin(envUrl)}). Pass -IngestApiKey for this URL (or run Connect-Cxpa -BaseUrl <url> -IngestApiKey <key>).",
+                        ErrorCategory.InvalidArgument, url);
+                }
             }
             catch (CxpaConfigurationException ex)
             {
@@ -169,8 +178,17 @@ namespace Cxpa.PowerShell
             return null;
         }
 
-        private static bool SameUrl(Uri a, Uri b)
-            => Uri.Compare(new Uri(a.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"), new Uri(b.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
-                UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+        /// <summary>
+        /// Whether a stored key may go to <paramref name="a"/>: the same origin as <paramref name="b"/>, the URL it was given
+        /// for (scheme, host and port, the port a scheme implies counted; the host compared as written, so localhost and
+        /// 127.0.0.1 are different hosts, as a browser has it).
+        /// </summary>
+        internal static bool SameOrigin(Uri a, Uri b)
+            => string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
+                && a.Port == b.Port;
+
+        /// <summary>scheme://host:port of a URL, for messages (no path, no user info).</summary>
+        private static string Origin(Uri u) => u.Scheme + "://" + u.Authority;
     }
 }

@@ -22,14 +22,18 @@ namespace Cxpa
         /// <summary>The text on one line: as <see cref="Clean(string?)"/>, and a line feed is shown as U+240A too. For table cells, status, progress and verbose lines.</summary>
         public static string? CleanLine(string? text) => Clean(text, false);
 
-        /// <summary>A value as a list view shows it (a string as it is, a sequence as {a, b}, anything else by its string form), cleaned.</summary>
+        /// <summary>A value as a list view shows it (a string as it is, a dictionary as {[k, v]}, a sequence as {a, b}, anything else by its string form), cleaned.</summary>
         public static string? CleanValue(object? value)
         {
             switch (value)
             {
                 case null: return null;
                 case string s: return Clean(s);
-                case IEnumerable seq when !(value is IDictionary):
+                case IDictionary d:
+                    var entries = new List<string>();
+                    foreach (DictionaryEntry e in d) entries.Add("[" + e.Key + ", " + e.Value + "]");
+                    return Clean("{" + string.Join(", ", entries) + "}");
+                case IEnumerable seq:
                     var parts = new List<string>();
                     foreach (var item in seq) parts.Add(item?.ToString() ?? "");
                     return Clean("{" + string.Join(", ", parts) + "}");

@@ -48,6 +48,7 @@ public sealed class TerminalTextTests
         Assert.Equal("{a\u241b, 2}", TerminalText.CleanValue(new object[] { "a\u001b", 2 }));
         Assert.Equal("x\ny\u241b", TerminalText.CleanValue("x\ny\u001b"));
         Assert.Equal("42", TerminalText.CleanValue(42));
+        Assert.Equal("{[org_slug, a\u241b[2J], [n, 1]}", TerminalText.CleanValue(new System.Collections.Specialized.OrderedDictionary { ["org_slug"] = "a\u001b[2J", ["n"] = 1 }));
     }
 
     [Fact]

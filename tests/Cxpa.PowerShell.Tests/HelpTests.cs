@@ -57,7 +57,7 @@ public sealed class HelpTests
                     $u = [Nullable]::GetUnderlyingType($t); if ($u) { $t = $u }
                     foreach ($k in $p.ParameterSets.Keys) {
                         $s = $p.ParameterSets[$k]
-                        $pipe = @(); if ($s.ValueFromPipeline) { $pipe += 'ByValue' }; if ($s.ValueFromPipelineByPropertyName) { $pipe += 'ByPropertyName' }
+                        $pipe = @(); if ($s.ValueFromPipelineByPropertyName) { $pipe += 'ByPropertyName' }; if ($s.ValueFromPipeline) { $pipe += 'ByValue' } # platyPS's order
                         $set = if ($k -eq '__AllParameterSets') { '(All)' } else { $k }
                         $pos = if ($s.Position -lt 0) { 'Named' } else { [string]$s.Position }
                         $pipeText = if ($pipe) { 'True (' + ($pipe -join ', ') + ')' } else { 'False' }

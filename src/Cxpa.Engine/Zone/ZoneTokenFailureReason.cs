@@ -27,5 +27,7 @@ namespace Cxpa.Engine.Zone
         InvalidClaim,
         /// <summary>The header carries a crit parameter.</summary>
         CriticalHeader,
+        /// <summary>The request carries the token header more than once (several values): the middleware reads them joined with commas and refuses them.</summary>
+        AmbiguousToken,
     }
 }

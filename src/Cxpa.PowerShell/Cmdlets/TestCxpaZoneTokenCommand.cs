@@ -18,12 +18,15 @@ namespace Cxpa.PowerShell.Cmdlets
 
         #region Parameters
 
-        /// <summary>The zone token (a string, or a SecureString). Takes pipeline input.</summary>
+        /// <summary>
+        /// The zone token (a string, or a SecureString). Takes pipeline input. A string is made a SecureString at binding, as
+        /// the key parameters are, so module logging (event 4103) records the type, never the token.
+        /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = TokenSet)]
-        [PlainTextTransformation]
+        [ZoneTokenTransformation]
         [AllowEmptyString]
         [AllowNull]
-        public string? Token { get; set; }
+        public SecureString? Token { get; set; }
 
         /// <summary>
         /// The incoming request's headers: a dictionary (Pode, Azure Functions), a NameValueCollection (HttpListenerRequest's
@@ -82,8 +85,13 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Checks one token.</summary>
         protected override void ProcessRecord()
         {
-            var token = ParameterSetName == HeadersSet ? FromHeaders(Headers, TokenHeader) : Token;
-            var r = ZoneTokens.Validate(token, _secret, _audience, _tolerance, withClaims: PassThru.IsPresent);
+            bool several = false;
+            var token = ParameterSetName == HeadersSet ? FromHeaders(Headers, TokenHeader, out several)
+                : Token != null ? Engine.Secret.FromSecureString(Token).Reveal() : null;
+            var r = several
+                // The middleware sees several values as one, joined with commas, which is no token: verifying the first would accept what it refuses.
+                ? new ZoneTokenValidationResult { IsValid = false, Reason = ZoneTokenFailureReason.AmbiguousToken, Message = $"The request carries the {TokenHeader} header more than once; a request must carry one zone token." }
+                : ZoneTokens.Validate(token, _secret, _audience, _tolerance, withClaims: PassThru.IsPresent);
             if (PassThru)
             {
                 // The session's token (getSession().token), only for a token that verified.
@@ -102,9 +110,9 @@ namespace Cxpa.PowerShell.Cmdlets
 
         #region Private
 
-        private string? FromHeaders(object? headers, string name)
+        private string? FromHeaders(object? headers, string name, out bool several)
         {
-            if (!HeaderReader.TryRead(headers, name, out var value, out var typeName))
+            if (!HeaderReader.TryRead(headers, name, out var value, out several, out var typeName))
                 // The type's name only: never the value, which may hold the token.
                 Fail("InvalidHeaders", $"-Headers takes {HeaderReader.Accepted}; it got a {typeName}.", ErrorCategory.InvalidArgument);
             return value;

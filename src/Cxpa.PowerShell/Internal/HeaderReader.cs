@@ -15,7 +15,8 @@ namespace Cxpa.PowerShell.Internal
     /// ordered dictionary, Azure Functions, Pode), a NameValueCollection (HttpListenerRequest.Headers is a
     /// WebHeaderCollection), System.Net.Http HttpHeaders, any IEnumerable of KeyValuePair&lt;string, T&gt; (ASP.NET Core's
     /// IHeaderDictionary), or a request object with a Headers property holding one of those. Names match
-    /// case-insensitively; a header with several values gives its first one. Never puts a value in any message.
+    /// case-insensitively; a header with several values (or given under several spellings of its name) is reported as
+    /// several, never as its first value. Never puts a value in any message.
     /// </summary>
     internal static class HeaderReader
     {
@@ -26,15 +27,18 @@ namespace Cxpa.PowerShell.Internal
 
         /// <summary>
         /// True when <paramref name="headers"/> is a header container it knows; <paramref name="value"/> is then the
-        /// header's (first) value, or null when the header is missing. False, with the type's name, otherwise.
+        /// header's value, or null when the header is missing, and <paramref name="several"/> says that the header has more
+        /// than one value (value is then the first, which must not be taken for the header's). False, with the type's name,
+        /// otherwise.
         /// </summary>
-        internal static bool TryRead(object? headers, string name, out string? value, out string typeName)
+        internal static bool TryRead(object? headers, string name, out string? value, out bool several, out string typeName)
         {
             value = null;
+            several = false;
             var h = Unwrap(headers);
             typeName = h?.GetType().FullName ?? "null";
             if (h == null) return false;
-            if (TryReadContainer(h, name, out value)) return true;
+            if (TryReadContainer(h, name, out value, out several)) return true;
 
             // A request object (HttpListenerRequest, a Pode or Azure Functions request, a PSCustomObject): its Headers.
             if (!(h is string) && !h.GetType().IsPrimitive)
@@ -47,39 +51,36 @@ namespace Cxpa.PowerShell.Internal
                     try { inner = Unwrap(prop.Value); }
                     catch (GetValueException) { return false; }
                     if (inner == null) { typeName = h.GetType().FullName + " (with no Headers)"; return false; }
-                    if (TryReadContainer(inner, name, out value)) return true;
+                    if (TryReadContainer(inner, name, out value, out several)) return true;
                     typeName = h.GetType().FullName + " (Headers: " + inner.GetType().FullName + ")";
                 }
             }
             return false;
         }
 
-        private static bool TryReadContainer(object h, string name, out string? value)
+        private static bool TryReadContainer(object h, string name, out string? value, out bool several)
         {
             value = null;
+            several = false;
+            var found = 0;
             switch (h)
             {
                 case IDictionary d:
+                    // Every entry: a case-sensitive dictionary may hold the name under two spellings.
                     foreach (DictionaryEntry e in d)
-                    {
-                        if (!NameIs(Unwrap(e.Key), name)) continue;
-                        value = ValueOf(e.Value);
-                        return true;
-                    }
+                        if (NameIs(Unwrap(e.Key), name)) Found(ValuesOf(e.Value), ref found, ref value);
+                    several = found > 1;
                     return true;
                 case NameValueCollection nvc:
                     foreach (var key in nvc.AllKeys)
-                    {
-                        if (!NameIs(key, name)) continue;
-                        var values = nvc.GetValues(key);
-                        value = values != null && values.Length > 0 ? values[0] : null;
-                        return true;
-                    }
+                        if (NameIs(key, name)) Found(nvc.GetValues(key) ?? Array.Empty<string>(), ref found, ref value);
+                    several = found > 1;
                     return true;
                 case HttpHeaders hh:
                     try
                     {
-                        if (hh.TryGetValues(name, out var vs)) value = vs.FirstOrDefault();
+                        if (hh.TryGetValues(name, out var vs)) Found(vs.ToList(), ref found, ref value);
+                        several = found > 1;
                     }
                     catch (Exception ex) when (ex is InvalidOperationException || ex is FormatException)
                     {
@@ -92,12 +93,16 @@ namespace Cxpa.PowerShell.Internal
             var keyProp = kv.GetProperty("Key")!;
             var valueProp = kv.GetProperty("Value")!;
             foreach (var item in (IEnumerable)h)
-            {
-                if (item == null || !NameIs(keyProp.GetValue(item), name)) continue;
-                value = ValueOf(valueProp.GetValue(item));
-                return true;
-            }
+                if (item != null && NameIs(keyProp.GetValue(item), name)) Found(ValuesOf(valueProp.GetValue(item)), ref found, ref value);
+            several = found > 1;
             return true;
+        }
+
+        /// <summary>Counts a header's values; the first one found is the value.</summary>
+        private static void Found(IReadOnlyList<string?> values, ref int found, ref string? value)
+        {
+            if (found == 0 && values.Count > 0) value = values[0];
+            found += values.Count;
         }
 
         /// <summary>KeyValuePair&lt;string, T&gt; when the type enumerates those, else null.</summary>
@@ -118,17 +123,22 @@ namespace Cxpa.PowerShell.Internal
 
         private static object? Unwrap(object? o) => o is PSObject p ? p.BaseObject : o;
 
-        /// <summary>A header's value as text: a string, a SecureString (revealed), the first of several values.</summary>
-        private static string? ValueOf(object? raw)
+        /// <summary>A header's values as text: a string or a SecureString (revealed) is one; a sequence (string[] from some
+        /// frameworks, StringValues) is each of its items.</summary>
+        private static IReadOnlyList<string?> ValuesOf(object? raw)
         {
             var v = Unwrap(raw);
             if (v is IEnumerable seq && !(v is string))
             {
-                // A header with several values (string[] from some frameworks, StringValues): the first one, as the middleware reads it.
-                object? first = null;
-                foreach (var item in seq) { first = Unwrap(item); break; }
-                v = first;
+                var all = new List<string?>();
+                foreach (var item in seq) all.Add(Text(Unwrap(item)));
+                return all;
             }
+            return new[] { Text(v) };
+        }
+
+        private static string? Text(object? v)
+        {
             if (v is SecureString ss) return Engine.Secret.FromSecureString(ss).Reveal();
             return v as string ?? Convert.ToString(v, CultureInfo.InvariantCulture);
         }

@@ -117,4 +117,86 @@ function New-CxpaTestFolder {
     (New-Item -ItemType Directory -Path $dir).FullName
 }
 
+function Start-CxpaTestScriptedServer {
+    <#
+    Starts a server of scripted answers in its own pwsh process on a free loopback port, for answers no platform would
+    give (control characters in the status line, lone surrogates, relative redirects). -Answers maps 'METHOD /path' to a
+    list of answers, given in turn (the last one repeats): @{ Status = '200 OK'; Headers = @{ name = value }; Body = text }
+    or Bytes = [byte[]] instead of Body. Any other request gets 404. Each request is logged as
+    'METHOD /path auth=yes|no host=<Host header>' to Log. Returns Url, Process, Log; stop it with Stop-CxpaTestEmulator.
+    #>
+    param([Parameter(Mandatory)] [hashtable] $Answers)
+    $dir = New-CxpaTestFolder
+    $table = @{}
+    foreach ($k in $Answers.Keys) {
+        $table[$k] = @(foreach ($a in @($Answers[$k])) {
+                $bytes = [System.Text.Encoding]::UTF8.GetBytes([string] $a.Body)
+                if ($null -ne $a.Bytes) { $bytes = [byte[]] $a.Bytes }
+                @{ Status = if ($a.Status) { $a.Status } else { '200 OK' }; Headers = if ($a.Headers) { $a.Headers } else { @{} }; Body = [Convert]::ToBase64String($bytes) }
+            })
+    }
+    $answersFile = Join-Path $dir 'answers.json'
+    $table | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $answersFile -Encoding utf8
+    $portFile = Join-Path $dir 'port.txt'
+    $log = Join-Path $dir 'requests.log'
+    $serverScript = Join-Path $dir 'ScriptedServer.ps1'
+    Set-Content -LiteralPath $serverScript -Encoding utf8 -Value @'
+param([string] $AnswersFile, [string] $PortFile, [string] $RequestLog)
+$ErrorActionPreference = 'Stop'
+$answers = @{}
+foreach ($p in (Get-Content -Raw -LiteralPath $AnswersFile | ConvertFrom-Json).PSObject.Properties) {
+    $answers[$p.Name] = [System.Collections.Generic.List[object]]::new()
+    foreach ($a in @($p.Value)) {
+        $head = "HTTP/1.1 $($a.Status)`r`nConnection: close`r`n"
+        foreach ($h in $a.Headers.PSObject.Properties) { $head += "$($h.Name): $($h.Value)`r`n" }
+        $body = [Convert]::FromBase64String($a.Body)
+        $head += "Content-Length: $($body.Length)`r`n`r`n"
+        $answers[$p.Name].Add([byte[]]([System.Text.Encoding]::UTF8.GetBytes($head) + $body))
+    }
+}
+$listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+$listener.Start()
+Set-Content -LiteralPath "$PortFile.tmp" -Value $listener.LocalEndpoint.Port
+Move-Item -LiteralPath "$PortFile.tmp" -Destination $PortFile
+$served = @{}
+while ($true) {
+    $client = $listener.AcceptTcpClient()
+    try {
+        $s = $client.GetStream()
+        $head = [System.Text.StringBuilder]::new()
+        while (-not $head.ToString().EndsWith("`r`n`r`n")) { $b = $s.ReadByte(); if ($b -lt 0) { break }; $null = $head.Append([char]$b) }
+        $lines = $head.ToString() -split "`r`n"
+        $method, $path = ($lines[0] -split ' ')[0, 1]
+        $length = 0; $auth = 'no'; $hostName = ''
+        foreach ($l in $lines) {
+            if ($l -match '^Content-Length:\s*(\d+)') { $length = [int]$Matches[1] }
+            if ($l -match '^Authorization:') { $auth = 'yes' }
+            if ($l -match '^Host:\s*(.*)$') { $hostName = $Matches[1] }
+        }
+        for ($i = 0; $i -lt $length; $i++) { $null = $s.ReadByte() }
+        Add-Content -LiteralPath $RequestLog -Value "$method $path auth=$auth host=$hostName"
+        $key = "$method $path"
+        if ($answers.ContainsKey($key)) {
+            $n = [int]$served[$key]; $served[$key] = $n + 1
+            $list = $answers[$key]
+            $bytes = $list[[Math]::Min($n, $list.Count - 1)]
+        }
+        else { $bytes = [System.Text.Encoding]::UTF8.GetBytes("HTTP/1.1 404 Not Found`r`nConnection: close`r`nContent-Type: application/json`r`nContent-Length: 23`r`n`r`n{`"error`":`"no such case`"}") }
+        $s.Write($bytes, 0, $bytes.Length)
+        $s.Flush()
+    }
+    catch [System.IO.IOException] { }
+    finally { $client.Dispose() }
+}
+'@
+    $process = Start-Process -FilePath (Get-CxpaTestDotnet) -PassThru -RedirectStandardOutput (Join-Path $dir 'out.log') -RedirectStandardError (Join-Path $dir 'err.log') -ArgumentList @(
+        (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $serverScript, '-AnswersFile', $answersFile, '-PortFile', $portFile, '-RequestLog', $log)
+    $deadline = [DateTime]::UtcNow.AddSeconds(120)
+    while (-not (Test-Path -LiteralPath $portFile)) {
+        if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "The scripted server did not start: $(Get-Content -Raw (Join-Path $dir 'err.log') -ErrorAction SilentlyContinue)" }
+        Start-Sleep -Milliseconds 100
+    }
+    [pscustomobject]@{ Url = "http://127.0.0.1:$((Get-Content -Raw -LiteralPath $portFile).Trim())/"; Process = $process; Log = $log }
+}
+
 Export-ModuleMember -Function *-CxpaTest*
