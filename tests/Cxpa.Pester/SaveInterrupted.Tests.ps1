@@ -251,4 +251,43 @@ Save-CxpaRunOutput -BaseUrl '$($server.Url)' -IngestApiKey '$key' -AgentId 43 -P
             Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
         }
     }
+
+    It 'SIGTERM <Moment> leaves no temporary file (round <Round>)' -Skip:($IsWindows) -ForEach @(
+        foreach ($round in 1..3) {
+            @{ Moment = 'while the run starts, with the answer sent right after'; Round = $round; Step = 'request' }
+            @{ Moment = 'as the answer headers arrive'; Round = $round; Step = 'head' }
+            @{ Moment = 'after the first bytes, without waiting for the temporary file'; Round = $round; Step = 'bytes' }
+        }
+    ) {
+        # No waiting for a state of the child: the signal races with the save, as `timeout` sends it at a random moment.
+        $dir = New-CxpaTestFolder
+        $server = Start-HoldingServer
+        $script = Join-Path ([System.IO.Path]::GetTempPath()) ('cxpa-child-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.ps1')
+        Set-Content -LiteralPath $script -Encoding utf8 -Value @"
+`$ErrorActionPreference = 'Stop'
+Import-Module Cxpa
+Save-CxpaRunOutput -BaseUrl '$($server.Url)' -IngestApiKey '$key' -AgentId 43 -Path '$dir' -MaximumRetryCount 0 -OperationTimeoutSeconds 300
+"@
+        $child = Start-Process -FilePath (Get-CxpaTestDotnet) -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $script) -PassThru `
+            -RedirectStandardOutput "$script.out" -RedirectStandardError "$script.err"
+        try {
+            $null = Receive-HoldingRequest $server -Alive { -not $child.HasExited }
+            if ($Step -ne 'request') { Send-HoldingHead $server -Length 1GB }
+            if ($Step -eq 'bytes') { Send-HoldingBytes $server 0 1000 }
+            /bin/kill -s TERM $child.Id
+            try {
+                if ($Step -eq 'request') { Send-HoldingHead $server -Length 1GB }
+                Send-HoldingBytes $server 1000 300000
+            }
+            catch [System.IO.IOException] { } # the child is gone already
+            $child.WaitForExit(60000) | Should -BeTrue
+            @(Get-ChildItem -LiteralPath $dir -Force).Name | Should -Be @()
+        }
+        finally {
+            if (-not $child.HasExited) { $child.Kill($true) }
+            Stop-HoldingServer $server
+            Remove-Item -LiteralPath $script, "$script.out", "$script.err" -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
 }
