@@ -98,6 +98,13 @@ public static class HostileFileServer
                         s.Write(gz, 0, gz.Length);
                         return;
                     }
+                    case "620": // eight saves of one name: each answer waits until all eight requests are in, then all are sent at once
+                    {
+                        if (Interlocked.Increment(ref together) % 8 == 0) lock (Gate) { Monitor.PulseAll(Gate); released++; }
+                        else lock (Gate) { var round = released; while (released == round) if (!Monitor.Wait(Gate, 60000)) return; }
+                        Named(s, "attachment; filename=\"same.pdf\"", 200000);
+                        return;
+                    }
                     case "611": Named(s, "attachment; x=\"filename=evil.exe\""); return;
                     case "612": Named(s, "attachment; xfilename=\"evil.exe\""); return;
                     case "613": Named(s, "attachment; filename=\"CON .txt\""); return;
@@ -117,9 +124,13 @@ public static class HostileFileServer
         }
     }
 
-    static void Named(Stream s, string disposition)
+    static readonly object Gate = new object();
+    static int together;
+    static int released;
+
+    static void Named(Stream s, string disposition, int size = 5000)
     {
-        var data = Pattern(5000);
+        var data = Pattern(size);
         Head(s, data.Length.ToString(), disposition);
         s.Write(data, 0, data.Length);
     }
@@ -228,6 +239,30 @@ Describe 'Save-CxpaRunOutput against a hostile file server' {
         $r = Save-From $Agent $dir
         $r.Errors.Count | Should -Be 0
         @(Get-ChildItem -LiteralPath $dir -Force).Name | Should -Be @($Name)
+    }
+}
+
+Describe 'Save-CxpaRunOutput saves running at once' {
+    It 'eight parallel saves of one server file name into one folder, answered at the same moment, all land under distinct names (round <Round>)' -ForEach @(
+        @{ Round = 1 }, @{ Round = 2 }, @{ Round = 3 }
+    ) {
+        $dir = New-CxpaTestFolder
+        try {
+            $results = 1..8 | ForEach-Object -ThrottleLimit 8 -Parallel {
+                Import-Module Cxpa
+                try { Save-CxpaRunOutput -BaseUrl $using:base -IngestApiKey $using:demo.IngestKey -AgentId 620 -Path $using:dir -MaximumRetryCount 0 -WarningAction SilentlyContinue -ErrorAction Stop }
+                catch { $_ }
+            }
+            $errors = @($results | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { $_.FullyQualifiedErrorId })
+            $errors -join ', ' | Should -BeNullOrEmpty
+            $files = @(Get-ChildItem -LiteralPath $dir -Force)
+            @($files | Where-Object Name -Like '.cxpa-*').Name -join ', ' | Should -BeNullOrEmpty
+            $files.Count | Should -Be 8
+            @($results.FullName | Sort-Object -Unique).Count | Should -Be 8
+            $files.Name | Should -Contain 'same.pdf'
+            $files | ForEach-Object { $_.Length | Should -Be 200000 }
+        }
+        finally { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }
 

@@ -1,7 +1,6 @@
 # Save-CxpaRunOutput paths as PowerShell users write them, against the emulator (agent 43: q3-report.pdf, 256 KiB): a
 # -Path ending in a separator is a folder (created when missing), -LiteralPath takes [ ] as written, a path on another
-# provider's drive is NotFileSystemPath naming it, no -Path while in Env: saves into the FileSystem location, and eight
-# saves of one name at once into one folder all land under distinct names.
+# provider's drive is NotFileSystemPath naming it, and no -Path while in Env: saves into the FileSystem location.
 BeforeAll {
     Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
     . "$PSScriptRoot/Support/CxpaTest.Runs.ps1"
@@ -109,26 +108,5 @@ Describe 'Save-CxpaRunOutput -Path and -LiteralPath' {
         $err.FullyQualifiedErrorId | Should -Be 'NotFileSystemPath,Cxpa.PowerShell.Cmdlets.SaveCxpaRunOutputCommand'
         $err.Exception.Message | Should -Match 'on the Env: drive'
         Remove-Item -LiteralPath $elsewhere -Recurse -Force
-    }
-}
-
-Describe 'Save-CxpaRunOutput saves running at once' {
-    It 'eight parallel saves of the same file name into one folder all land under distinct names, with no temporary file left' {
-        $dir = New-CxpaTestFolder
-        try {
-            $results = 1..8 | ForEach-Object -ThrottleLimit 8 -Parallel {
-                Import-Module Cxpa
-                try { Save-CxpaRunOutput -Connection $using:conn -AgentId 43 -Path $using:dir -WarningAction SilentlyContinue -ErrorAction Stop }
-                catch { $_ }
-            }
-            @($results | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }) | ForEach-Object { $_.FullyQualifiedErrorId } | Should -Be @()
-            $files = @(Get-ChildItem -LiteralPath $dir -Force)
-            $files.Count | Should -Be 8
-            @($files | Where-Object Name -Like '.cxpa-*') | Should -Be @()
-            @($results.FullName | Sort-Object -Unique).Count | Should -Be 8
-            $files.Name | Should -Contain 'q3-report.pdf'
-            $files | ForEach-Object { $_.Length | Should -Be $size }
-        }
-        finally { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }

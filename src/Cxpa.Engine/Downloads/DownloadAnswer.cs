@@ -354,10 +354,11 @@ namespace Cxpa.Engine.Downloads
 
         private static void MoveIntoPlace(string temp, string final, bool force)
         {
+            if (!force) { NoOverwriteMove.Move(temp, final); return; }
 #if NET8_0_OR_GREATER
-            File.Move(temp, final, overwrite: force);
+            File.Move(temp, final, overwrite: true);
 #else
-            if (force && File.Exists(final)) File.Replace(temp, final, null);
+            if (File.Exists(final)) File.Replace(temp, final, null);
             else File.Move(temp, final);
 #endif
         }
