@@ -96,13 +96,17 @@ function Invoke-ZoneRoute {
         }
         if ($method -eq 'GET' -and $path -eq '/api/report') {
             # Streams the platform's bytes straight into the response: no temporary file, no buffer of the whole file.
-            # The headers go out with the first byte, before the platform's file name is known; a backend that needs
-            # that name in Content-Disposition saves into a [System.IO.MemoryStream] first and copies it afterwards.
+            # The headers go out with the first byte, so -BeforeWrite sets them from the platform's answer before it:
+            # its type, a Content-Disposition built from the cleaned file name (no control characters, CR or LF), and
+            # its length when known (else chunked).
             $response.StatusCode = 200
-            $response.ContentType = 'application/octet-stream'
-            $response.SendChunked = $true
             $response.Headers['Cache-Control'] = 'no-store'
-            $saved = Save-CxpaRunOutput -ZoneToken $session.Token -Destination $response.OutputStream -ProgressAction SilentlyContinue
+            $saved = Save-CxpaRunOutput -ZoneToken $session.Token -Destination $response.OutputStream -ProgressAction SilentlyContinue -BeforeWrite {
+                param($file)
+                $response.ContentType = if ($file.ContentType) { $file.ContentType } else { 'application/octet-stream' }
+                if ($file.AttachmentDisposition) { $response.AddHeader('Content-Disposition', $file.AttachmentDisposition) }
+                if ($null -ne $file.ContentLength) { $response.ContentLength64 = $file.ContentLength } else { $response.SendChunked = $true }
+            }
             Write-Information "report: run $($saved.RunId), $($saved.Length) bytes ($($saved.ContentType))" -InformationAction Continue
             return
         }

@@ -14,10 +14,20 @@ namespace Cxpa
         public string? FileName { get; set; }
         /// <summary>The content type the platform sent.</summary>
         public string? ContentType { get; set; }
-        /// <summary>Bytes written to the stream.</summary>
+        /// <summary>Bytes written to the stream (0 while -BeforeWrite runs, before the copy).</summary>
         public long Length { get; set; }
-        /// <summary>The platform's Content-Disposition header value as sent, for forwarding; null when none was sent.</summary>
+        /// <summary>
+        /// The number of bytes that will be written, when known before the copy: the platform's Content-Length; null when the
+        /// platform sent none (chunked) or the body is decoded on the way (a Content-Encoding), so that a forwarder sends chunked.
+        /// </summary>
+        public long? ContentLength { get; set; }
+        /// <summary>The platform's Content-Disposition header value as sent; null when none was sent. Platform text: forward <see cref="AttachmentDisposition"/> instead.</summary>
         public string? ContentDisposition { get; set; }
+        /// <summary>
+        /// A Content-Disposition value safe to forward: attachment with <see cref="FileName"/> as an ASCII filename and a UTF-8
+        /// filename*, with no control characters, CR or LF; null when the platform named no file.
+        /// </summary>
+        public string? AttachmentDisposition { get; set; }
 
         /// <inheritdoc />
         public override string ToString() => TerminalText.CleanLine($"Run {RunId}: {FileName ?? "output"} ({Length} bytes)")!;

@@ -72,6 +72,28 @@ BeforeAll {
         $Server.Stream.Write($bytes, 0, $bytes.Length)
     }
 
+    function Start-SavingChild {
+        <# A pwsh process that saves agent 43's file from the holding server into a folder; returns its script path and process. #>
+        param($Server, [string] $Dir)
+        $script = Join-Path ([System.IO.Path]::GetTempPath()) ('cxpa-child-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.ps1')
+        Set-Content -LiteralPath $script -Encoding utf8 -Value @"
+`$ErrorActionPreference = 'Stop'
+Import-Module Cxpa
+Save-CxpaRunOutput -BaseUrl '$($Server.Url)' -IngestApiKey '$key' -AgentId 43 -Path '$Dir' -MaximumRetryCount 0 -OperationTimeoutSeconds 300
+"@
+        $child = Start-Process -FilePath (Get-CxpaTestDotnet) -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $script) -PassThru `
+            -RedirectStandardOutput "$script.out" -RedirectStandardError "$script.err"
+        $script, $child
+    }
+
+    function Stop-SavingChild {
+        param($Child, [string] $Script, $Server, [string] $Dir)
+        if (-not $Child.HasExited) { $Child.Kill($true) }
+        Stop-HoldingServer $Server
+        Remove-Item -LiteralPath $Script, "$Script.out", "$Script.err" -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $Dir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
     function Stop-HoldingServer {
         param($Server)
         if ($Server.Client) { $Server.Client.Dispose() }
@@ -255,14 +277,7 @@ Describe 'Save-CxpaRunOutput and SIGTERM' {
     It 'SIGTERM in the middle of a download ends the process and leaves no temporary file' -Skip:($IsWindows) {
         $dir = New-CxpaTestFolder
         $server = Start-HoldingServer
-        $script = Join-Path ([System.IO.Path]::GetTempPath()) ('cxpa-child-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.ps1')
-        Set-Content -LiteralPath $script -Encoding utf8 -Value @"
-`$ErrorActionPreference = 'Stop'
-Import-Module Cxpa
-Save-CxpaRunOutput -BaseUrl '$($server.Url)' -IngestApiKey '$key' -AgentId 43 -Path '$dir' -MaximumRetryCount 0 -OperationTimeoutSeconds 300
-"@
-        $child = Start-Process -FilePath (Get-CxpaTestDotnet) -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $script) -PassThru `
-            -RedirectStandardOutput "$script.out" -RedirectStandardError "$script.err"
+        $script, $child = Start-SavingChild $server $dir
         try {
             $null = Receive-HoldingRequest $server -Alive { -not $child.HasExited }
             Send-HoldingHead $server -Length 1GB
@@ -274,11 +289,33 @@ Save-CxpaRunOutput -BaseUrl '$($server.Url)' -IngestApiKey '$key' -AgentId 43 -P
             $child.WaitForExit(60000) | Should -BeTrue
             @(Get-ChildItem -LiteralPath $dir -Force).Name | Should -Be @()
         }
-        finally {
-            if (-not $child.HasExited) { $child.Kill($true) }
-            Stop-HoldingServer $server
-            Remove-Item -LiteralPath $script, "$script.out", "$script.err" -ErrorAction SilentlyContinue
-            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        finally { Stop-SavingChild $child $script $server $dir }
+    }
+
+    It 'SIGTERM <Moment> leaves no temporary file (round <Round>)' -Skip:($IsWindows) -ForEach @(
+        foreach ($round in 1..3) {
+            @{ Moment = 'while the run starts, with the answer sent right after'; Round = $round; Step = 'request' }
+            @{ Moment = 'as the answer headers arrive'; Round = $round; Step = 'head' }
+            @{ Moment = 'after the first bytes, without waiting for the temporary file'; Round = $round; Step = 'bytes' }
         }
+    ) {
+        # No waiting for a state of the child: the signal races with the save, as `timeout` sends it at a random moment.
+        $dir = New-CxpaTestFolder
+        $server = Start-HoldingServer
+        $script, $child = Start-SavingChild $server $dir
+        try {
+            $null = Receive-HoldingRequest $server -Alive { -not $child.HasExited }
+            if ($Step -ne 'request') { Send-HoldingHead $server -Length 1GB }
+            if ($Step -eq 'bytes') { Send-HoldingBytes $server 0 1000 }
+            /bin/kill -s TERM $child.Id
+            try {
+                if ($Step -eq 'request') { Send-HoldingHead $server -Length 1GB }
+                Send-HoldingBytes $server 1000 300000
+            }
+            catch [System.IO.IOException] { } # the child is gone already
+            $child.WaitForExit(60000) | Should -BeTrue
+            @(Get-ChildItem -LiteralPath $dir -Force).Name | Should -Be @()
+        }
+        finally { Stop-SavingChild $child $script $server $dir }
     }
 }

@@ -38,6 +38,8 @@ BeforeAll {
         [pscustomobject]@{
             Status      = [int]$resp.StatusCode
             ContentType = $resp.Content.Headers.ContentType.MediaType
+            Disposition = $($v = $null; if ($resp.Content.Headers.TryGetValues('Content-Disposition', [ref]$v)) { $v -join ', ' })
+            Length      = $resp.Content.Headers.ContentLength
             Bytes       = $bytes
             Json        = $(if ($resp.Content.Headers.ContentType.MediaType -eq 'application/json') { [System.Text.Encoding]::UTF8.GetString($bytes) | ConvertFrom-Json })
         }
@@ -85,7 +87,10 @@ Describe 'examples/ZoneServer.ps1 over HTTP' {
         $null = Invoke-CxpaTestEmulatorApi -Emulator $emu -Path '_emulator/requests' -Method Delete
         $r = Invoke-Zone GET '/api/report' (New-Token -AgentId 43)
         $r.Status | Should -Be 200
-        $r.ContentType | Should -Be 'application/octet-stream'
+        # The platform's headers, forwarded before the first byte: its type, its file name and its length.
+        $r.ContentType | Should -Be 'application/pdf'
+        $r.Disposition | Should -Be "attachment; filename=`"q3-report.pdf`"; filename*=UTF-8''q3-report.pdf"
+        $r.Length | Should -Be 262144
         # Agent 43's whole file (q3-report.pdf, 256 KiB), through the zone trigger-and-download endpoint.
         $r.Bytes.Length | Should -Be 262144
         $download = @(Get-CxpaTestRequest -Emulator $emu | Where-Object { $_.path -eq '/api/zones/agents/43/runs/trigger-and-download' })

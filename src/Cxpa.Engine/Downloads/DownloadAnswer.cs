@@ -18,6 +18,9 @@ namespace Cxpa.Engine.Downloads
         /// <summary>Copy buffer size.</summary>
         public const int BufferSize = 256 * 1024;
 
+        /// <summary>The most bytes read after the end of encoded data (a checksum, padding) before the body is called malformed.</summary>
+        internal const int MaxTrailingBytes = 64 * 1024;
+
         /// <summary>How many names a save tries when other saves keep taking the free name it picked.</summary>
         internal const int MaxMoveAttempts = 1000;
 
@@ -36,6 +39,12 @@ namespace Cxpa.Engine.Downloads
             {
                 ContentType = response.Content.Headers.ContentType?.ToString();
                 ContentLength = response.Content.Headers.ContentLength;
+                _encodings = ContentDecoding.Encodings(response.Content.Headers.ContentEncoding);
+                if (_encodings.Length > 0)
+                {
+                    ContentEncoding = string.Join(", ", _encodings);
+                    Decoded = ContentDecoding.CanDecode(_encodings);
+                }
                 if (response.Content.Headers.TryGetValues("Content-Disposition", out var cd))
                 {
                     var values = cd.ToArray();
@@ -58,6 +67,37 @@ namespace Cxpa.Engine.Downloads
         public string? ContentDisposition { get; }
         /// <summary>The file name from Content-Disposition (filename* first), sanitized; null when none.</summary>
         public string? SuggestedFileName { get; }
+
+        /// <summary>The raw Content-Encoding header; null when none was sent.</summary>
+        public string? ContentEncoding { get; }
+        /// <summary>
+        /// True when the body has a Content-Encoding that is undone as it is read (gzip, deflate, br on .NET 8+): the file is
+        /// saved decoded. False for a body without one, or with one that cannot be undone here (then saved as received).
+        /// </summary>
+        public bool Decoded { get; }
+
+        /// <summary>The low-speed floor in bytes per second (0: none): slower than this over <see cref="LowSpeedTime"/> is a timeout. Default 1024.</summary>
+        public long LowSpeedLimit
+        {
+            get => _lowSpeedLimit;
+            set => _lowSpeedLimit = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(LowSpeedLimit), value, "The low-speed floor cannot be negative.");
+        }
+        private long _lowSpeedLimit = DefaultLowSpeedLimit;
+
+        /// <summary>The window the low-speed floor is measured over. Default 60 s.</summary>
+        public TimeSpan LowSpeedTime
+        {
+            get => _lowSpeedTime;
+            set => _lowSpeedTime = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(LowSpeedTime), value, "The low-speed window must be positive.");
+        }
+        private TimeSpan _lowSpeedTime = TimeSpan.FromSeconds(DefaultLowSpeedSeconds);
+
+        /// <summary>The default low-speed floor: 1 KiB/s.</summary>
+        public const long DefaultLowSpeedLimit = 1024;
+        /// <summary>The default low-speed window: 60 s.</summary>
+        public const int DefaultLowSpeedSeconds = 60;
+
+        private readonly string[] _encodings = Array.Empty<string>();
 
         /// <summary>Bytes between two background flushes of a save (<see cref="WriteBehind"/>); tests make it small.</summary>
         internal long WriteBehindStep { get; set; } = WriteBehind.DefaultStep;
@@ -99,7 +139,7 @@ namespace Cxpa.Engine.Downloads
                 {
                     if (ContentLength is { } len && len > 0)
                     {
-                        try { fs.SetLength(len); fs.SetLength(0); } catch (IOException) { /* best effort: fail early on a full disk */ }
+                        try { fs.SetLength(len); fs.SetLength(0); } catch (Exception ex) when (ex is IOException || ex is ArgumentException) { /* best effort: fail early on a full disk; a length no file can have is left to the byte count */ }
                     }
                     // A plain write: the file handle is synchronous, where WriteAsync would queue every chunk to the
                     // thread pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache,
@@ -195,8 +235,11 @@ namespace Cxpa.Engine.Downloads
 
         /// <summary>
         /// Reads the body chunk by chunk and hands each chunk to <paramref name="write"/>, with the next read in flight meanwhile;
-        /// each read is bounded by the read timeout. Fails with <see cref="CxpaDownloadException"/> when fewer bytes than
-        /// Content-Length arrive; <paramref name="lost"/> says what became of the bytes that did.
+        /// each read is bounded by the read timeout, and the transfer by the low-speed floor (<see cref="LowSpeedLimit"/>
+        /// over <see cref="LowSpeedTime"/>). A body with a Content-Encoding that can be undone is written decoded; its
+        /// Content-Length is checked against the bytes received as the server sent them, and a body that decodes to far more
+        /// than it sent (<see cref="ContentDecoding.MaximumExpansion"/>) is refused. Fails with <see cref="CxpaDownloadException"/>
+        /// when fewer bytes than Content-Length arrive; <paramref name="lost"/> says what became of the bytes that did.
         /// </summary>
         private async Task<long> CopyBodyAsync(Func<byte[], int, Task> write, DownloadProgress progress, string lost, CancellationToken ct)
         {
@@ -205,33 +248,41 @@ namespace Cxpa.Engine.Downloads
             long written = 0;
             try
             {
-                using var body = await _response!.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                using var raw = new CountingStream(await _response!.Content.ReadAsStreamAsync().ConfigureAwait(false));
+                using var body = Decoded ? ContentDecoding.Decode(raw, _encodings) : raw;
                 using var readCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
-                async Task<int> ReadChunkAsync(byte[] into, long before)
+                async Task<int> ReadChunkAsync(Stream from, byte[] into)
                 {
                     // Each read has its own budget on the client's clock.
                     using var chunkCts = Clock.CancelAfter(_options.TimeProvider, readCts.Token, _options.ReadTimeout);
                     try
                     {
 #if NET8_0_OR_GREATER
-                        return await body.ReadAsync(into.AsMemory(0, BufferSize), chunkCts.Token).ConfigureAwait(false);
+                        return await from.ReadAsync(into.AsMemory(0, BufferSize), chunkCts.Token).ConfigureAwait(false);
 #else
-                        return await body.ReadAsync(into, 0, BufferSize, chunkCts.Token).ConfigureAwait(false);
+                        return await from.ReadAsync(into, 0, BufferSize, chunkCts.Token).ConfigureAwait(false);
 #endif
                     }
                     catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
                     {
-                        throw new CxpaTimeoutException($"The download of run {RunId} stalled: no data for {_options.ReadTimeout.TotalSeconds:0.#} s after {before} bytes.", RunId, ex);
+                        throw new CxpaTimeoutException($"The download of run {RunId} stalled: no data for {_options.ReadTimeout.TotalSeconds:0.#} s after {raw.Count} bytes.", RunId, ex);
                     }
                     catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
                     {
-                        throw new CxpaDownloadException(BrokeOff(before, lost) + " (" + ex.Message + ").", RunId, ex);
+                        throw new CxpaDownloadException(BrokeOff(raw.Count, lost) + " (" + ex.Message + ").", RunId, ex);
+                    }
+                    catch (InvalidDataException ex)
+                    {
+                        throw Invalid($"its body is not valid {ContentEncoding} data after {raw.Count} bytes ({ex.Message}); {lost}", ex);
                     }
                 }
 
+                var time = _options.TimeProvider;
+                var windowStart = time.GetTimestamp();
+                long windowFrom = 0;
                 int current = 0;
-                Task<int>? pending = ReadChunkAsync(buffers[current], 0);
+                Task<int>? pending = ReadChunkAsync(body, buffers[current]);
                 try
                 {
                     while (true)
@@ -239,12 +290,41 @@ namespace Cxpa.Engine.Downloads
                         int n = await pending.ConfigureAwait(false);
                         pending = null;
                         if (n == 0) break;
+                        var received = raw.Count;
+                        if (LowSpeedLimit > 0)
+                        {
+                            var now = time.GetTimestamp();
+                            var span = time.GetElapsedTime(windowStart, now);
+                            if (span >= LowSpeedTime)
+                            {
+                                if (received - windowFrom < LowSpeedLimit * span.TotalSeconds)
+                                    throw new CxpaTimeoutException(
+                                        $"The download of run {RunId} was too slow: {received - windowFrom} bytes in the last {span.TotalSeconds:0.#} s, under the floor of {LowSpeedLimit} bytes/s over {LowSpeedTime.TotalSeconds:0.#} s (-LowSpeedLimit, -LowSpeedTimeSeconds), after {received} bytes; {lost}.", RunId);
+                                windowStart = now;
+                                windowFrom = received;
+                            }
+                        }
                         var chunk = buffers[current];
                         current ^= 1;
-                        pending = ReadChunkAsync(buffers[current], written + n);
+                        pending = ReadChunkAsync(body, buffers[current]);
                         await write(chunk, n).ConfigureAwait(false);
                         written += n;
-                        progress.Add(n);
+                        if (Decoded && ContentDecoding.TooExpanded(written, received))
+                            throw new CxpaApiException(
+                                $"The download of run {RunId} decoded ({ContentEncoding}) to {written} bytes from {received} received, more than {ContentDecoding.MaximumExpansion} times as many past the first {ContentDecoding.FreeDecodedBytes / (1024 * 1024)} MiB: refused as a decompression bomb; {lost}.",
+                                200, "response_too_large", null, null, RunId, _request.Method.Method, _request.Path);
+                        progress.Add(n, received);
+                    }
+                    // The decoder stops at the end of its data: read what follows (a checksum, padding) so that the count is whole.
+                    if (Decoded)
+                    {
+                        var end = raw.Count;
+                        while (await ReadChunkAsync(raw, buffers[current]).ConfigureAwait(false) > 0)
+                        {
+                            if (raw.Count - end > MaxTrailingBytes)
+                                throw Invalid($"more than {MaxTrailingBytes} bytes follow the end of its {ContentEncoding} data; {lost}", null);
+                        }
+                        progress.Add(0, raw.Count);
                     }
                 }
                 finally
@@ -256,8 +336,8 @@ namespace Cxpa.Engine.Downloads
                         try { await pending.ConfigureAwait(false); } catch (Exception) { }
                     }
                 }
-                if (ContentLength is { } expected && written != expected)
-                    throw new CxpaDownloadException(BrokeOff(written, lost) + ".", RunId);
+                if (ContentLength is { } expected && raw.Count != expected)
+                    throw new CxpaDownloadException(BrokeOff(raw.Count, lost) + ".", RunId);
                 return written;
             }
             finally
@@ -267,16 +347,21 @@ namespace Cxpa.Engine.Downloads
             }
         }
 
+        /// <summary>An InvalidResponse error (a 200 answer that is malformed) about this download.</summary>
+        private CxpaApiException Invalid(string what, Exception? inner)
+            => new CxpaApiException($"The download of run {RunId} is not a valid answer: {what}.", 200, "invalid_response", null, null, RunId, _request.Method.Method, _request.Path, null, inner);
+
         private string BrokeOff(long written, string lost) => ContentLength is { } len
             ? $"The download of run {RunId} broke off after {written} of {len} bytes; {lost}, and the platform does not keep the file"
             : $"The download of run {RunId} broke off after {written} bytes; {lost}, and the platform does not keep the file";
 
         private static void MoveIntoPlace(string temp, string final, bool force)
         {
+            if (!force) { NoOverwriteMove.Move(temp, final); return; }
 #if NET8_0_OR_GREATER
-            File.Move(temp, final, overwrite: force);
+            File.Move(temp, final, overwrite: true);
 #else
-            if (force && File.Exists(final)) File.Replace(temp, final, null);
+            if (File.Exists(final)) File.Replace(temp, final, null);
             else File.Move(temp, final);
 #endif
         }

@@ -167,6 +167,35 @@ namespace Cxpa.Engine.Downloads
             return true;
         }
 
+        /// <summary>
+        /// A Content-Disposition value for forwarding <paramref name="name"/> to a browser: "attachment; filename=\"...\";
+        /// filename*=UTF-8''...". The name is sanitized first (no control characters, CR or LF); the filename is its ASCII
+        /// fallback (other characters, quotes and backslashes as '_'), the filename* its UTF-8 bytes percent-encoded (RFC 8187).
+        /// </summary>
+        public static string AttachmentHeader(string name)
+        {
+            var clean = Sanitize(name);
+            var ascii = new StringBuilder(clean.Length);
+            foreach (var c in clean) ascii.Append(c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '%' ? c : '_');
+            var star = new StringBuilder();
+            foreach (var b in Encoding.UTF8.GetBytes(clean))
+            {
+                var c = (char)b;
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$&+-.^_`|~".IndexOf(c) >= 0) star.Append(c);
+                else star.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+            return $"attachment; filename=\"{ascii}\"; filename*=UTF-8''{star}";
+        }
+
+        /// <summary>A header value with its control characters (CR, LF and the rest) removed; null stays null.</summary>
+        public static string? HeaderSafe(string? value)
+        {
+            if (value == null) return null;
+            var sb = new StringBuilder(value.Length);
+            foreach (var c in value) if (!char.IsControl(c)) sb.Append(c);
+            return sb.ToString();
+        }
+
         /// <summary>The UTF-8 length of a name.</summary>
         public static int Utf8Length(string name) => Encoding.UTF8.GetByteCount(name);
 

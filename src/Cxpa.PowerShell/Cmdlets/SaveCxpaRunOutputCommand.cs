@@ -13,28 +13,58 @@ namespace Cxpa.PowerShell.Cmdlets
     /// </summary>
     [Cmdlet(VerbsData.Save, "CxpaRunOutput", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet,
         HelpUri = HelpUris.Docs + "Save-CxpaRunOutput.md")]
-    [OutputType(typeof(FileInfo), ParameterSetName = new[] { PathSet })]
+    [OutputType(typeof(FileInfo), ParameterSetName = new[] { PathSet, LiteralPathSet })]
     [OutputType(typeof(SavedRunOutput), ParameterSetName = new[] { StreamSet })]
     public sealed class SaveCxpaRunOutputCommand : CxpaRunInputCmdlet
     {
         private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
         private const string StreamSet = "Stream";
 
         #region Parameters
 
-        /// <summary>A directory (the file name comes from the platform's Content-Disposition) or a file path. Defaults to the current directory.</summary>
+        /// <summary>
+        /// A folder (the file name comes from the platform's Content-Disposition) or a file path. A path that ends in a
+        /// directory separator, or names an existing folder, is a folder; one ending in a separator is created when missing.
+        /// Defaults to the current FileSystem location.
+        /// </summary>
         [Parameter(ParameterSetName = PathSet)]
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
+        /// <summary>As -Path, with every character taken as written (no escape characters, no wildcards): for names with [ ] or `.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string? LiteralPath { get; set; }
+
         /// <summary>Replaces an existing file. Without it an existing file is never touched.</summary>
         [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
         public SwitchParameter Force { get; set; }
 
         /// <summary>A writable stream the caller owns: the file's bytes are written into it as they arrive, with no temporary file. It is never closed.</summary>
         [Parameter(Mandatory = true, ParameterSetName = StreamSet)]
         [ValidateNotNull]
         public Stream? Destination { get; set; }
+
+        /// <summary>
+        /// Called with the platform's headers (a Cxpa.SavedRunOutput without Length) after the platform answered and before
+        /// the first byte is written to -Destination, so that a backend can set its response's headers from them.
+        /// </summary>
+        [Parameter(ParameterSetName = StreamSet)]
+        [ValidateNotNull]
+        public ScriptBlock? BeforeWrite { get; set; }
+
+        /// <summary>The low-speed floor in bytes per second: a transfer slower than this over -LowSpeedTimeSeconds is a Timeout error. 0 turns it off. Default 1024.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int LowSpeedLimit { get; set; } = (int)DownloadAnswer.DefaultLowSpeedLimit;
+
+        /// <summary>The window, in seconds, over which the low-speed floor is measured. Default 60.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int LowSpeedTimeSeconds { get; set; } = DownloadAnswer.DefaultLowSpeedSeconds;
 
         /// <summary>The longest the platform may wait for the runtime to start answering, in seconds (capped at 300 by the platform). Default 300.</summary>
         [Parameter]
@@ -48,6 +78,7 @@ namespace Cxpa.PowerShell.Cmdlets
 
         private string _directory = "";
         private string? _fileName;
+        private bool _createDirectory;
 
         /// <summary>Checks the target before anything is sent.</summary>
         protected override void BeginProcessing()
@@ -60,31 +91,65 @@ namespace Cxpa.PowerShell.Cmdlets
             }
             // The clean-up of temporary files is in place before anything is sent: a SIGTERM from then on removes them.
             TempFiles.Prepare();
-            var target = Path == null
-                ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
-                : GetUnresolvedProviderPathFromPSPath(Path);
+            var given = LiteralPath ?? Path;
+            var target = given == null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : FileSystemPath(given);
             if (Directory.Exists(target))
             {
                 _directory = target;
             }
-            else if (Path != null && (Path.EndsWith("/", StringComparison.Ordinal) || Path.EndsWith("\\", StringComparison.Ordinal)))
+            else if (given != null && (given.EndsWith("/", StringComparison.Ordinal) || given.EndsWith("\\", StringComparison.Ordinal)))
             {
-                Fail("DirectoryNotFound", $"The directory '{target}' does not exist.", ErrorCategory.ObjectNotFound, Path);
+                // A path ending in a separator is a folder: created (after -WhatIf/-Confirm) when missing.
+                if (File.Exists(target.TrimEnd('/', '\\')))
+                    Fail("NotAFolder", $"'{given}' ends in a directory separator, but '{target.TrimEnd('/', '\\')}' is a file. Nothing was sent.", ErrorCategory.InvalidArgument, given);
+                _directory = target;
+                _createDirectory = true;
             }
             else
             {
                 var dir = System.IO.Path.GetDirectoryName(target);
                 if (string.IsNullOrEmpty(dir) || !Directory.Exists(dir))
-                    Fail("DirectoryNotFound", $"The directory of '{target}' does not exist.", ErrorCategory.ObjectNotFound, Path);
+                    Fail("DirectoryNotFound", $"The directory of '{target}' does not exist.", ErrorCategory.ObjectNotFound, given);
                 _directory = dir!;
                 _fileName = System.IO.Path.GetFileName(target);
                 if (FileNames.Utf8Length(_fileName) > FileNames.MaxNameBytes)
                     Fail("FileNameTooLong", $"The file name '{_fileName}' is {FileNames.Utf8Length(_fileName)} bytes long in UTF-8; file systems take at most {FileNames.MaxNameBytes}. Nothing was sent.",
-                        ErrorCategory.InvalidArgument, Path);
+                        ErrorCategory.InvalidArgument, given);
                 if (File.Exists(target) && !Force)
                     Fail("FileExists", $"The file '{target}' exists. Use -Force to replace it.", ErrorCategory.ResourceExists, target);
             }
             ResolveRunConnection();
+        }
+
+        /// <summary>
+        /// The file-system path of -Path or -LiteralPath, relative paths taken from the current location. A path on a drive of
+        /// another provider (Env:, HKLM:, Cert:, or a relative path while the current location is one) is a terminating
+        /// NotFileSystemPath error naming the drive.
+        /// </summary>
+        private string FileSystemPath(string given)
+        {
+            // Not expanded as a wildcard, with -Path as with -LiteralPath: every character is taken as written.
+            var psPath = given;
+            string resolved;
+            ProviderInfo provider;
+            PSDriveInfo? drive;
+            try
+            {
+                resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(psPath, out provider, out drive);
+            }
+            catch (Exception ex) when (ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException || ex is ArgumentException)
+            {
+                Fail("InvalidPath", $"'{given}' is not a path a file can be saved to ({ex.Message}). Nothing was sent.", ErrorCategory.InvalidArgument, given, ex);
+                throw;
+            }
+            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+            {
+                var name = drive?.Name ?? provider.Name;
+                Fail("NotFileSystemPath",
+                    $"'{given}' is on the {name}: drive of the {provider.Name} provider, where no file can be saved. Give a path on a FileSystem drive (for example under {SessionState.Path.CurrentFileSystemLocation.ProviderPath}). Nothing was sent.",
+                    ErrorCategory.InvalidArgument, given);
+            }
+            return resolved;
         }
 
         /// <summary>Starts one run and saves its file.</summary>
@@ -100,7 +165,11 @@ namespace Cxpa.PowerShell.Cmdlets
             var into = toStream ? $"writing it into the destination stream ({Destination!.GetType().Name})"
                 : $"saving to {(_fileName != null ? System.IO.Path.Combine(_directory, _fileName) : _directory)}";
             if (!ShouldProcess($"{operation.WhatIfTarget}, {into}", operation.WhatIfAction)) return;
-            if (!toStream) RequireFolderWritable();
+            if (!toStream)
+            {
+                if (_createDirectory) CreateFolder();
+                RequireFolderWritable();
+            }
             RunConnection.NoteAgent(agentId);
 
             var client = CreateClient(RunConnection);
@@ -117,11 +186,15 @@ namespace Cxpa.PowerShell.Cmdlets
                     WriteError(new ErrorRecord(ex, "RunWaitTimeout", ErrorCategory.OperationTimeout, run) { ErrorDetails = new ErrorDetails(ex.Message) });
                     return;
                 }
+                answer.LowSpeedLimit = LowSpeedLimit;
+                answer.LowSpeedTime = TimeSpan.FromSeconds(LowSpeedTimeSeconds);
+                if (answer.ContentEncoding != null && !answer.Decoded)
+                    WriteWarning($"Run {answer.RunId}'s file has the Content-Encoding '{answer.ContentEncoding}', which cannot be decoded here: it is saved as received, still encoded.");
                 var progress = new DownloadProgress();
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 void Tick()
                 {
-                    var done = progress.BytesWritten;
+                    var done = progress.BytesReceived;
                     var total = progress.TotalBytes;
                     var rate = clock.Elapsed.TotalSeconds > 0 ? done / clock.Elapsed.TotalSeconds : 0;
                     ticker.Update(total is > 0
@@ -132,18 +205,23 @@ namespace Cxpa.PowerShell.Cmdlets
                 }
                 if (toStream)
                 {
-                    // The engine writes into the caller's stream; on a failure or Ctrl+C the stream is left open as it is.
-                    var length = Await(answer.CopyToAsync(Destination!, progress, StopToken), Tick);
-                    ticker.Complete();
-                    WriteObject(new SavedRunOutput
+                    var output = new SavedRunOutput
                     {
                         RunId = answer.RunId,
                         AgentId = agentId,
                         FileName = answer.SuggestedFileName,
-                        ContentType = answer.ContentType,
-                        Length = length,
+                        ContentType = FileNames.HeaderSafe(answer.ContentType),
+                        // The length of what is written: the declared one, unless the body is decoded on the way.
+                        ContentLength = answer.Decoded ? null : answer.ContentLength,
                         ContentDisposition = answer.ContentDisposition,
-                    });
+                        AttachmentDisposition = answer.SuggestedFileName is { } n ? FileNames.AttachmentHeader(n) : null,
+                    };
+                    // The headers reach the caller before the first byte does, so that a backend can forward them.
+                    BeforeWrite?.Invoke(output);
+                    // The engine writes into the caller's stream; on a failure or Ctrl+C the stream is left open as it is.
+                    output.Length = Await(answer.CopyToAsync(Destination!, progress, StopToken), Tick);
+                    ticker.Complete();
+                    WriteObject(output);
                     return;
                 }
                 var name = _fileName ?? answer.SuggestedFileName ?? $"run-{answer.RunId?.ToString() ?? "output"}.bin";
@@ -182,6 +260,20 @@ namespace Cxpa.PowerShell.Cmdlets
                 Fail("DestinationNotWritable",
                     $"The destination stream ({Destination.GetType().Name}) cannot be written: it is read-only, closed or disposed (CanWrite is false). Nothing was sent.",
                     ErrorCategory.InvalidArgument, Destination);
+        }
+
+        /// <summary>Creates the folder of a -Path ending in a separator; a failure is a terminating FolderNotCreated error before anything is sent.</summary>
+        private void CreateFolder()
+        {
+            try
+            {
+                Directory.CreateDirectory(_directory);
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException || ex is NotSupportedException)
+            {
+                Fail("FolderNotCreated", $"The folder '{_directory}' could not be created ({ex.Message}). Nothing was sent.",
+                    ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, _directory, ex);
+            }
         }
 
         /// <summary>
