@@ -1,9 +1,9 @@
-# Helpers for the Pester suite: an emulator process per test file, fresh pwsh processes, and the emulator's demo secrets.
+# Helpers for the Pester suite: an in-process emulator (Cxpa.Emulator) per test file, fresh pwsh processes, and the emulator's demo secrets.
 # Imported by every *.Tests.ps1 in BeforeAll:  Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
 
 $ErrorActionPreference = 'Stop'
 
-# The emulator's demo data (src/Cxpa.Emulator/EmulatorConfig.cs). Test-only values: never a real key.
+# The emulator's demo data (src/Cxpa.Emulator.Core/EmulatorConfig.cs). Test-only values: never a real key.
 $script:Demo = [pscustomobject]@{
     IngestKey    = 'cxpa_demo_ingest_key'
     ZoneSecret   = 'cxpa-demo-zone-secret-local-emulator-only-0001'
@@ -36,30 +36,27 @@ function Get-CxpaTestRoot { $env:CXPA_TEST_ROOT }
 function Get-CxpaTestDotnet { if ($env:CXPA_TEST_DOTNET) { $env:CXPA_TEST_DOTNET } else { 'dotnet' } }
 
 function Start-CxpaTestEmulator {
-    <# Starts the emulator (its built dll) as its own process on a free port; returns Url, Process and Log. #>
+    <#
+    Starts an emulator inside this pwsh with Start-CxpaEmulator, from the Cxpa.Emulator package installed by name as a
+    user installs it: it picks a free port and keeps it (no port is taken, released and bound again). Takes the command
+    line's options, '--config <path>' and '--fault <spec>'. Returns Url and Emulator (the module's object).
+    #>
     param([string[]] $ArgumentList = @())
-    $dll = $env:CXPA_TEST_EMULATOR
-    if (-not $dll -or -not (Test-Path -LiteralPath $dll)) { throw "The emulator is not built at '$dll': run the suite through tests/Cxpa.Pester/Invoke-CxpaPester.ps1." }
-    $log = Join-Path ([System.IO.Path]::GetTempPath()) ('cxpa-emulator-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.log')
-    $process = Start-Process -FilePath (Get-CxpaTestDotnet) -ArgumentList (@($dll, '--port', '0') + $ArgumentList) -PassThru `
-        -RedirectStandardOutput $log -RedirectStandardError "$log.err"
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    $url = $null
-    while (-not $url) {
-        if ($process.HasExited) { throw "The emulator exited with code $($process.ExitCode): $(Get-Content -Raw "$log.err" -ErrorAction SilentlyContinue)" }
-        if ([DateTime]::UtcNow -gt $deadline) { $process.Kill($true); throw "The emulator did not start in 60 s (log: $log)." }
-        Start-Sleep -Milliseconds 50
-        $line = Get-Content -LiteralPath $log -TotalCount 1 -ErrorAction SilentlyContinue
-        if ($line -match 'listening on (\S+)') { $url = $Matches[1] }
+    $params = @{}
+    for ($i = 0; $i -lt $ArgumentList.Count; $i++) {
+        switch ($ArgumentList[$i]) {
+            '--config' { $params.ConfigPath = $ArgumentList[++$i] }
+            '--fault' { $params.Fault = @($params.Fault) + $ArgumentList[++$i] | Where-Object { $_ } }
+            default { throw "Start-CxpaTestEmulator: unknown option '$($ArgumentList[$i])' (--config, --fault)." }
+        }
     }
-    [pscustomobject]@{ Url = $url; Process = $process; Log = $log }
+    $emulator = Cxpa.Emulator\Start-CxpaEmulator @params
+    [pscustomobject]@{ Url = $emulator.Url; Emulator = $emulator }
 }
 
 function Stop-CxpaTestEmulator {
     param($Emulator)
-    if (-not $Emulator) { return }
-    if (-not $Emulator.Process.HasExited) { $Emulator.Process.Kill($true); $null = $Emulator.Process.WaitForExit(10000) }
-    Remove-Item -LiteralPath $Emulator.Log, "$($Emulator.Log).err" -ErrorAction SilentlyContinue
+    if ($Emulator) { Cxpa.Emulator\Stop-CxpaEmulator -Emulator $Emulator.Emulator }
 }
 
 function Invoke-CxpaTestEmulatorApi {
