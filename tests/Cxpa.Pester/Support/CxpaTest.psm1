@@ -100,6 +100,32 @@ function Invoke-CxpaTestPwsh {
     }
 }
 
+function Start-CxpaTestHttpListener {
+    <#
+    An HttpListener on 127.0.0.1 on a free port that it keeps: ports of the dynamic range are tried until one binds
+    (HttpListener cannot bind port 0), so no port is taken, released and bound again. Returns the started listener; its
+    URL is $listener.Prefixes (one, ending with '/').
+    #>
+    for ($attempt = 0; $attempt -lt 64; $attempt++) {
+        $listener = [System.Net.HttpListener]::new()
+        $listener.Prefixes.Add("http://127.0.0.1:$(Get-Random -Minimum 49152 -Maximum 65536)/")
+        try { $listener.Start(); return $listener }
+        catch [System.Net.HttpListenerException] { $listener.Close() }
+    }
+    throw 'No free port on 127.0.0.1 after 64 attempts.'
+}
+
+function New-CxpaTestClosedPort {
+    <#
+    A port on 127.0.0.1 that refuses connections and that nothing else can take meanwhile: a socket bound to it that never
+    listens (a port taken, released and used later could be bound by anything in between). Returns Url and Socket;
+    dispose the Socket when done.
+    #>
+    $socket = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::InterNetwork, [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Tcp)
+    $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
+    [pscustomobject]@{ Url = "http://127.0.0.1:$($socket.LocalEndPoint.Port)/"; Socket = $socket }
+}
+
 function New-CxpaTestFolder {
     $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('cxpa-test-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
     (New-Item -ItemType Directory -Path $dir).FullName
