@@ -46,6 +46,13 @@ internal sealed class EmulatorApi
         var entry = _ctx.Log.Add(x.Method, x.Path, x.Query, _ctx.Clock.GetUtcNow(),
             x.Header("Authorization") is not null, x.Header("Cache-Control"), headers);
         x.Entry = entry;
+        if (!await x.BufferBodyAsync(RequestBody.MaxBytes).ConfigureAwait(false))
+        {
+            await Reply.Error(new ApiException(413, "payload_too_large", $"The body is larger than {RequestBody.MaxBytes} bytes.")).WriteAsync(x).ConfigureAwait(false);
+            entry.Status = 413;
+            return;
+        }
+        entry.Body = x.BufferedBody is { Length: > 0 } b ? System.Text.Encoding.UTF8.GetString(b, 0, Math.Min(b.Length, RequestLogEntry.MaxBodyChars)) : null;
         x.OnStarting = () => { if (!entry.Aborted) entry.Status = x.StatusCode; };
         try
         {

@@ -7,6 +7,7 @@ namespace Cxpa.Emulator;
 internal abstract class EmulatorExchange
 {
     private Stream? _muted;
+    private byte[]? _body;
 
     /// <summary>The method in upper case.</summary>
     public abstract string Method { get; }
@@ -22,8 +23,25 @@ internal abstract class EmulatorExchange
     public abstract IReadOnlyList<KeyValuePair<string, string>> RequestHeaders { get; }
     /// <summary>Whether the client is on this machine.</summary>
     public abstract bool FromLoopback { get; }
-    /// <summary>The request body.</summary>
-    public abstract Stream RequestBody { get; }
+    /// <summary>The host's request body.</summary>
+    protected abstract Stream HostRequestBody { get; }
+    /// <summary>The body read by <see cref="BufferBodyAsync"/>, or null.</summary>
+    public byte[]? BufferedBody => _body;
+
+    /// <summary>Reads the whole body into memory (at most <paramref name="maxBytes"/>; false when it is larger).</summary>
+    public async Task<bool> BufferBodyAsync(int maxBytes)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        while ((n = await HostRequestBody.ReadAsync(chunk, Aborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > maxBytes) return false;
+            buffer.Write(chunk, 0, n);
+        }
+        _body = buffer.ToArray();
+        return true;
+    }
     /// <summary>Cancelled when the server stops (a host that can tell also cancels it when the client goes away).</summary>
     public abstract CancellationToken Aborted { get; }
 

@@ -33,7 +33,7 @@ internal sealed class HttpListenerExchange : EmulatorExchange
     public override string? QueryValue(string name) => _context.Request.QueryString[name];
     public override IReadOnlyList<KeyValuePair<string, string>> RequestHeaders => _headers;
     public override bool FromLoopback => IPAddress.IsLoopback(_context.Request.RemoteEndPoint.Address);
-    public override Stream RequestBody => _context.Request.InputStream;
+    protected override Stream HostRequestBody => _context.Request.InputStream;
     public override CancellationToken Aborted { get; }
 
     public override bool HasStarted => _body.Started;

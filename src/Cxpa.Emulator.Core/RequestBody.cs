@@ -19,17 +19,11 @@ internal static class RequestBody
     /// <summary>The body as JSON (null when it is not JSON).</summary>
     public static async Task<JsonNode?> ReadNodeAsync(EmulatorExchange x)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int n;
-        while ((n = await x.RequestBody.ReadAsync(chunk, x.Aborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + n > MaxBytes) throw new ApiException(413, "payload_too_large", $"The body is larger than {MaxBytes} bytes.");
-            buffer.Write(chunk, 0, n);
-        }
+        if (x.BufferedBody is null && !await x.BufferBodyAsync(MaxBytes).ConfigureAwait(false))
+            throw new ApiException(413, "payload_too_large", $"The body is larger than {MaxBytes} bytes.");
         try
         {
-            var node = JsonNode.Parse(buffer.ToArray());
+            var node = JsonNode.Parse(x.BufferedBody!);
             if (node is JsonObject o) _ = o.Count; // materialize (duplicate keys surface here)
             return node;
         }

@@ -8,6 +8,7 @@ public sealed class RequestLogEntry
     private int _status;
     private volatile bool _aborted;
     private volatile string? _fault;
+    private volatile string? _body;
 
     internal RequestLogEntry(long sequence, string method, string path, string? query, DateTimeOffset timestamp,
         bool hasAuthorization, string? cacheControl, IReadOnlyDictionary<string, string> headers)
@@ -35,6 +36,10 @@ public sealed class RequestLogEntry
     public int Status { get => Volatile.Read(ref _status); internal set => Volatile.Write(ref _status, value); }
     /// <summary>The connection was aborted (reset fault, cut download, or the client went away).</summary>
     public bool Aborted { get => _aborted; internal set => _aborted = value; }
+    /// <summary>The longest body the log keeps (a longer one is cut).</summary>
+    public const int MaxBodyChars = 1024 * 1024;
+    /// <summary>The request body as text (UTF-8, at most <see cref="MaxBodyChars"/>), or null when there was none.</summary>
+    public string? Body { get => _body; internal set => _body = value; }
     /// <summary>The injected fault, e.g. "Status 503", or null.</summary>
     public string? Fault { get => _fault; internal set => _fault = value; }
 
@@ -45,7 +50,7 @@ public sealed class RequestLogEntry
         ["sequence"] = Sequence, ["method"] = Method, ["path"] = Path, ["query"] = Query,
         ["timestamp"] = EmulatorRunSnapshot.FormatTime(Timestamp), ["status"] = Status,
         ["hasAuthorization"] = HasAuthorization, ["cacheControl"] = CacheControl,
-        ["fault"] = Fault, ["aborted"] = Aborted,
+        ["fault"] = Fault, ["aborted"] = Aborted, ["body"] = Body,
         ["headers"] = new JsonObject(Headers.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
     };
 }

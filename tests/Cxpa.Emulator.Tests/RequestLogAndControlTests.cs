@@ -129,4 +129,38 @@ public class RequestLogAndControlTests
         await dispose;
         await Assert.ThrowsAnyAsync<Exception>(() => pending);
     }
+
+    [Fact]
+    public async Task A_route_asked_with_another_method_is_405_and_an_unknown_path_404()
+    {
+        await using var s = await T.Start();
+        using var c = T.Client(s, T.SharedKey);
+        await (await c.GetAsync("/api/agents/42/runs/trigger")).AssertError(405, "method_not_allowed");
+        await (await c.GetAsync("/api/agents/not-a-number/runs/1000")).AssertError(404, "not_found");
+        await (await c.DeleteAsync("/nowhere")).AssertError(404, "not_found");
+        Assert.Equal(new[] { 405, 404, 404 }, s.Requests.Entries.Select(e => e.Status));
+    }
+
+    [Fact]
+    public async Task The_log_keeps_the_body_and_masks_secret_headers()
+    {
+        await using var s = await T.Start();
+        using var c = T.Client(s, T.SharedKey);
+        c.DefaultRequestHeaders.Add("x-credentials-token", "a-token-that-must-not-be-kept");
+        await (await c.Post("/api/agents/42/runs/trigger", """{"input": {"city": "Oslo"}}""")).AssertOk(201);
+        var entry = s.Requests.Last!;
+        Assert.Equal("""{"input": {"city": "Oslo"}}""", entry.Body);
+        Assert.Equal("<redacted>", entry.Headers["Authorization"]);
+        Assert.Equal("<redacted>", entry.Headers["x-credentials-token"]);
+        Assert.DoesNotContain(entry.Headers.Values, v => v.Contains(T.SharedKey) || v.Contains("a-token-that-must-not-be-kept"));
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_an_EmulatorPortException_naming_it()
+    {
+        await using var s = await T.Start();
+        var e = await Assert.ThrowsAsync<EmulatorPortException>(() => EmulatorServer.StartAsync(T.FastDemo(), s.BaseUrl.Port));
+        Assert.Equal(s.BaseUrl.Port, e.Port);
+        Assert.Contains(s.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message);
+    }
 }

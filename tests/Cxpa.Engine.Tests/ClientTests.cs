@@ -64,11 +64,11 @@ public sealed class ClientTests : IAsyncLifetime
     [Fact]
     public async Task Refused_connection_is_retried_even_for_a_trigger()
     {
-        // A port with nothing listening: every attempt is refused, so all 1 + 2 attempts are made, then a clear error.
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
+        // A port bound but not listening (so nothing else can take it meanwhile): every attempt is refused, so all
+        // 1 + 2 attempts are made, then a clear error.
+        using var closed = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        closed.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)closed.LocalEndPoint!).Port;
         var log = new ListLog();
         var c = new CxpaClient(new CxpaEndpoint(new Uri($"http://127.0.0.1:{port}/"), CxpaAuthKind.IngestApiKey, Secret.FromString("k")),
             new CxpaCallOptions { MaximumRetryCount = 2, RetryInterval = TimeSpan.FromMilliseconds(1), Log = log });

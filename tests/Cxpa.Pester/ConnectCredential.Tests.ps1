@@ -17,14 +17,6 @@ BeforeAll {
     function Get-ApiRequestCount {
         @((Invoke-CxpaTestEmulatorApi -Emulator $emu -Path '_emulator/requests').requests | Where-Object { $_.path -notlike '/_emulator*' }).Count
     }
-    # A port on 127.0.0.1 that nothing listens on.
-    function Get-ClosedPortUrl {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        $port = $listener.LocalEndpoint.Port
-        $listener.Stop()
-        "http://127.0.0.1:$port/"
-    }
 }
 AfterAll {
     Disconnect-Cxpa
@@ -148,7 +140,11 @@ Describe '-WaitTimeoutSeconds, the wait budget (alias -TimeoutSec)' {
 }
 
 Describe 'ConnectionFailed carries a RecommendedAction' {
-    BeforeAll { $script:closed = Get-ClosedPortUrl }
+    BeforeAll {
+        $script:closedPort = New-CxpaTestClosedPort
+        $script:closed = $script:closedPort.Url
+    }
+    AfterAll { $script:closedPort.Socket.Dispose() }
 
     It 'Start-CxpaRun to an unreachable host: check the URL; the request never reached the platform, so starting again is safe' {
         $out = @(Start-CxpaRun -BaseUrl $closed -IngestApiKey $key -AgentId 42 -MaximumRetryCount 0 -ErrorVariable errs -ErrorAction SilentlyContinue)

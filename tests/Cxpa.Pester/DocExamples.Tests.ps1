@@ -1,5 +1,5 @@
 # Every ```powershell block of docs/*.md runs in the real pwsh against a fresh emulator, so the documentation cannot rot.
-# Each block gets its own emulator process with runs 1000 and 1001 of agent 42 already there (two triggers with the demo
+# Each block gets its own emulator (in this pwsh, Start-CxpaEmulator) with runs 1000 and 1001 of agent 42 already there (two triggers with the demo
 # key), $env:CXPA_API_URL, CXPA_INGEST_KEY, ZONE_JWT_SECRET and AUDIENCE_ID pointing at it, CXPA_AGENT_API_KEY set to
 # the agent API key of agent 48 (from the emulator's demo data, for the runtime examples), and a new temporary folder
 # as location. A block right after a line starting with "<!-- example: not run" is skipped (it needs something a test
@@ -41,7 +41,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
-    Import-Module Cxpa
+    Import-Module Cxpa, Cxpa.Emulator
     $script:demo = Get-CxpaTestDemo
     $script:savedEnvironment = @{}
     foreach ($name in 'CXPA_API_URL', 'CXPA_INGEST_KEY', 'ZONE_JWT_SECRET', 'AUDIENCE_ID', 'CXPA_AGENT_API_KEY') {
@@ -55,7 +55,7 @@ AfterAll {
 
 Describe 'The cmdlet pages' {
     It 'has at least two runnable examples on the page of every cmdlet' -TestCases @{ PerPage = $perPage } {
-        $commands = @(Get-Command -Module Cxpa -CommandType Cmdlet)
+        $commands = @(Get-Command -Module Cxpa, Cxpa.Emulator -CommandType Cmdlet)
         $commands.Count | Should -BeGreaterThan 0
         $short = foreach ($c in $commands) {
             $count = [int]$PerPage["$($c.Name).md"]

@@ -3,10 +3,11 @@
     Runs the Pester suite in the real pwsh against the module as users get it.
 .DESCRIPTION
     1. Builds tests/Cxpa.Pester (the emulator, the staged module, Pester 5.7.1 and the isolation fixtures from NuGet).
-    2. Packs the module (src/Cxpa.Package) into a temporary folder that serves as a local PSResourceGet repository.
+    2. Packs both modules (src/Cxpa.Package, src/Cxpa.Emulator.Package) into a temporary folder that serves as a local
+       PSResourceGet repository.
     3. Starts a fresh pwsh whose HOME is a temporary folder, so the user's own modules and repositories are not touched:
-       there Support/Invoke-Suite.ps1 registers the repository, runs Install-PSResource Cxpa and Invoke-Pester.
-    Each test file starts its own emulator process on a free port and stops it in AfterAll.
+       there Support/Invoke-Suite.ps1 registers the repository, runs Install-PSResource Cxpa, Cxpa.Emulator and Invoke-Pester.
+    Each test file starts its own emulator inside the test pwsh (Start-CxpaEmulator) and stops it in AfterAll.
     Exit code: the number of failed tests (0 when all passed).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh tests/Cxpa.Pester/Invoke-CxpaPester.ps1
@@ -71,8 +72,10 @@ $environment = @{
 }
 if ($Configuration -ne 'Debug') { $environment.CXPA_TEST_EMULATOR = $environment.CXPA_TEST_EMULATOR -replace '/Debug/', "/$Configuration/" }
 try {
-    & $dotnet pack (Join-Path $root 'src/Cxpa.Package') -c $Configuration -o $repository -nologo -v q -clp:ErrorsOnly
-    if ($LASTEXITCODE -ne 0) { throw "Packing the module failed (exit code $LASTEXITCODE)." }
+    foreach ($package in 'src/Cxpa.Package', 'src/Cxpa.Emulator.Package') {
+        & $dotnet pack (Join-Path $root $package) -c $Configuration -o $repository -nologo -v q -clp:ErrorsOnly
+        if ($LASTEXITCODE -ne 0) { throw "Packing $package failed (exit code $LASTEXITCODE)." }
+    }
 
     foreach ($name in $environment.Keys) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)

@@ -99,14 +99,10 @@ Describe 'Save-CxpaRunOutput -Destination' {
     }
 
     It 'streams into an HttpListener response that an HttpClient receives in full' {
-        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
-        $listener = [System.Net.HttpListener]::new()
-        $listener.Prefixes.Add("http://127.0.0.1:$port/")
-        $listener.Start()
+        $listener = Start-CxpaTestHttpListener
         $client = [System.Net.Http.HttpClient]::new()
         try {
-            $get = $client.GetAsync("http://127.0.0.1:$port/report")
+            $get = $client.GetAsync("$(@($listener.Prefixes)[0])report")
             $context = $listener.GetContext()
             $context.Response.ContentType = 'application/pdf'
             $context.Response.SendChunked = $true

@@ -127,11 +127,11 @@ Describe 'Typed catches' {
     }
 
     It 'a connection failure (a closed port) is a [Cxpa.CxpaException]' {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $closed = New-CxpaTestClosedPort
         $caught = $null
-        try { Get-CxpaRun -BaseUrl "http://127.0.0.1:$port" -IngestApiKey (Get-CxpaTestDemo).IngestKey -AgentId 42 -RunId 1 -MaximumRetryCount 0 -ErrorAction Stop }
+        try { Get-CxpaRun -BaseUrl $closed.Url -IngestApiKey (Get-CxpaTestDemo).IngestKey -AgentId 42 -RunId 1 -MaximumRetryCount 0 -ErrorAction Stop }
         catch [Cxpa.CxpaException] { $caught = $_ }
+        finally { $closed.Socket.Dispose() }
         $caught | Should -Not -BeNullOrEmpty
         $caught.Exception | Should -BeOfType ([Cxpa.CxpaConnectionException])
         $caught.FullyQualifiedErrorId | Should -BeLike 'ConnectionFailed,*'

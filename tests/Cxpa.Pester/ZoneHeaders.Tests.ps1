@@ -90,15 +90,11 @@ Describe 'Test-CxpaZoneToken -Headers' {
     }
 
     It 'reads a real HttpListenerRequest sent by HttpClient: from the pipeline and through -Headers (a WebHeaderCollection)' {
-        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
-        $listener = [System.Net.HttpListener]::new()
-        $listener.Prefixes.Add("http://127.0.0.1:$port/")
+        $listener = Start-CxpaTestHttpListener
         $client = [System.Net.Http.HttpClient]::new()
         try {
-            $listener.Start()
             $contextTask = $listener.GetContextAsync()
-            $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Post, "http://127.0.0.1:$port/zone/app")
+            $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Post, "$(@($listener.Prefixes)[0])zone/app")
             $null = $request.Headers.TryAddWithoutValidation('X-Zone-TOKEN', $token)
             $responseTask = $client.SendAsync($request)
             $contextTask.Wait(30000) | Should -BeTrue -Because 'the listener receives the request'

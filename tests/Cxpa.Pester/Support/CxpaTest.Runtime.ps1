@@ -1,6 +1,6 @@
 # Helpers for Runtime.Tests.ps1, Zone.Tests.ps1 and Completion.Tests.ps1 (dot-sourced in their BeforeAll, after CxpaTest.psm1).
 
-# The emulator's demo secrets that must never show in any output (src/Cxpa.Emulator/EmulatorConfig.cs). Test-only values.
+# The emulator's demo secrets that must never show in any output (src/Cxpa.Emulator.Core/EmulatorConfig.cs). Test-only values.
 $script:CxpaTestCredentialSecrets = @('demo-hubspot-access-token', 'sk-demo-openai-key', 'demo-ftp-password')
 
 function Get-CxpaTestRunRow {

@@ -1,9 +1,9 @@
-# Helpers for the Pester suite: an emulator process per test file, fresh pwsh processes, and the emulator's demo secrets.
+# Helpers for the Pester suite: an in-process emulator (Cxpa.Emulator) per test file, fresh pwsh processes, and the emulator's demo secrets.
 # Imported by every *.Tests.ps1 in BeforeAll:  Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
 
 $ErrorActionPreference = 'Stop'
 
-# The emulator's demo data (src/Cxpa.Emulator/EmulatorConfig.cs). Test-only values: never a real key.
+# The emulator's demo data (src/Cxpa.Emulator.Core/EmulatorConfig.cs). Test-only values: never a real key.
 $script:Demo = [pscustomobject]@{
     IngestKey    = 'cxpa_demo_ingest_key'
     ZoneSecret   = 'cxpa-demo-zone-secret-local-emulator-only-0001'
@@ -41,30 +41,27 @@ function Stop-CxpaTestProcess([System.Diagnostics.Process] $Process) {
 }
 
 function Start-CxpaTestEmulator {
-    <# Starts the emulator (its built dll) as its own process on a free port; returns Url, Process and Log. #>
+    <#
+    Starts an emulator inside this pwsh with Start-CxpaEmulator, from the Cxpa.Emulator package installed by name as a
+    user installs it: it picks a free port and keeps it (no port is taken, released and bound again). Takes the command
+    line's options, '--config <path>' and '--fault <spec>'. Returns Url and Emulator (the module's object).
+    #>
     param([string[]] $ArgumentList = @())
-    $dll = $env:CXPA_TEST_EMULATOR
-    if (-not $dll -or -not (Test-Path -LiteralPath $dll)) { throw "The emulator is not built at '$dll': run the suite through tests/Cxpa.Pester/Invoke-CxpaPester.ps1." }
-    $log = Join-Path ([System.IO.Path]::GetTempPath()) ('cxpa-emulator-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.log')
-    $process = Start-Process -FilePath (Get-CxpaTestDotnet) -ArgumentList (@($dll, '--port', '0') + $ArgumentList) -PassThru `
-        -RedirectStandardOutput $log -RedirectStandardError "$log.err"
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    $url = $null
-    while (-not $url) {
-        if ($process.HasExited) { throw "The emulator exited with code $($process.ExitCode): $(Get-Content -Raw "$log.err" -ErrorAction SilentlyContinue)" }
-        if ([DateTime]::UtcNow -gt $deadline) { Stop-CxpaTestProcess $process; throw "The emulator did not start in 60 s (log: $log)." }
-        Start-Sleep -Milliseconds 50
-        $line = Get-Content -LiteralPath $log -TotalCount 1 -ErrorAction SilentlyContinue
-        if ($line -match 'listening on (\S+)') { $url = $Matches[1] }
+    $params = @{}
+    for ($i = 0; $i -lt $ArgumentList.Count; $i++) {
+        switch ($ArgumentList[$i]) {
+            '--config' { $params.ConfigPath = $ArgumentList[++$i] }
+            '--fault' { $params.Fault = @($params.Fault) + $ArgumentList[++$i] | Where-Object { $_ } }
+            default { throw "Start-CxpaTestEmulator: unknown option '$($ArgumentList[$i])' (--config, --fault)." }
+        }
     }
-    [pscustomobject]@{ Url = $url; Process = $process; Log = $log }
+    $emulator = Cxpa.Emulator\Start-CxpaEmulator @params
+    [pscustomobject]@{ Url = $emulator.Url; Emulator = $emulator }
 }
 
 function Stop-CxpaTestEmulator {
     param($Emulator)
-    if (-not $Emulator) { return }
-    if (-not $Emulator.Process.HasExited) { Stop-CxpaTestProcess $Emulator.Process; $null = $Emulator.Process.WaitForExit(10000) }
-    Remove-Item -LiteralPath $Emulator.Log, "$($Emulator.Log).err" -ErrorAction SilentlyContinue
+    if ($Emulator) { Cxpa.Emulator\Stop-CxpaEmulator -Emulator $Emulator.Emulator }
 }
 
 function Invoke-CxpaTestEmulatorApi {
@@ -110,6 +107,32 @@ function Invoke-CxpaTestPwsh {
         foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
         Remove-Item -LiteralPath $file, "$file.err" -ErrorAction SilentlyContinue
     }
+}
+
+function Start-CxpaTestHttpListener {
+    <#
+    An HttpListener on 127.0.0.1 on a free port that it keeps: ports of the dynamic range are tried until one binds
+    (HttpListener cannot bind port 0), so no port is taken, released and bound again. Returns the started listener; its
+    URL is $listener.Prefixes (one, ending with '/').
+    #>
+    for ($attempt = 0; $attempt -lt 64; $attempt++) {
+        $listener = [System.Net.HttpListener]::new()
+        $listener.Prefixes.Add("http://127.0.0.1:$(Get-Random -Minimum 49152 -Maximum 65536)/")
+        try { $listener.Start(); return $listener }
+        catch [System.Net.HttpListenerException] { $listener.Close() }
+    }
+    throw 'No free port on 127.0.0.1 after 64 attempts.'
+}
+
+function New-CxpaTestClosedPort {
+    <#
+    A port on 127.0.0.1 that refuses connections and that nothing else can take meanwhile: a socket bound to it that never
+    listens (a port taken, released and used later could be bound by anything in between). Returns Url and Socket;
+    dispose the Socket when done.
+    #>
+    $socket = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::InterNetwork, [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Tcp)
+    $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
+    [pscustomobject]@{ Url = "http://127.0.0.1:$($socket.LocalEndPoint.Port)/"; Socket = $socket }
 }
 
 function New-CxpaTestFolder {

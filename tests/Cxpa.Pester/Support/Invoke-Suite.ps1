@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
     The Pester suite's entry point inside the isolated pwsh that Invoke-CxpaPester.ps1 starts (HOME is a temporary folder):
-    installs Cxpa from the local repository as a user installs it from the Gallery, then runs Invoke-Pester.
+    installs Cxpa and Cxpa.Emulator by name from the local repository as a user installs them from the Gallery, then runs Invoke-Pester.
 #>
 param(
     # Test files or folders; default: $env:CXPA_TEST_PATHS (joined with the path separator by Invoke-CxpaPester.ps1).
@@ -14,7 +14,7 @@ if (-not $root -or -not $env:CXPA_TEST_REPOSITORY -or -not $Path) { throw 'Run t
 
 # What a user does (with a local folder standing in for the PowerShell Gallery).
 Register-PSResourceRepository -Name CxpaLocal -Uri $env:CXPA_TEST_REPOSITORY -Trusted
-Install-PSResource -Name Cxpa -Repository CxpaLocal -TrustRepository -Quiet
+Install-PSResource -Name Cxpa, Cxpa.Emulator -Repository CxpaLocal -TrustRepository -Quiet
 
 Import-Module (Join-Path $root 'out/pester/Pester/Pester.psd1') -Force
 $config = New-PesterConfiguration
