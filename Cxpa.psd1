@@ -27,6 +27,7 @@
         'Get-CxpaCredential'
         'Test-CxpaZoneToken'
         'New-CxpaZoneToken'
+        'Invoke-CxpaRestMethod'
     )
     VariablesToExport      = @()
     AliasesToExport        = @()

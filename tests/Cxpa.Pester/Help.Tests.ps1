@@ -195,7 +195,7 @@ Describe 'Get-Help about_Cxpa' {
     }
 
     It 'mentions every exported cmdlet' {
-        $exported.Count | Should -Be 13
+        $exported.Count | Should -Be 14
         foreach ($n in $exported) { $aboutText | Should -BeLike "*$n*" }
     }
 }
