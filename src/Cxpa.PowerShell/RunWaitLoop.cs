@@ -16,12 +16,28 @@ namespace Cxpa.PowerShell
     /// </summary>
     internal sealed class RunWaitLoop
     {
-        /// <summary>How often a non-interactive host gets a heartbeat line on the information stream.</summary>
-        internal static TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
+        /// <summary>The default heartbeat interval of a non-interactive host: 30 s.</summary>
+        internal static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(30);
 
         private readonly CxpaCmdlet _cmdlet;
 
-        internal RunWaitLoop(CxpaCmdlet cmdlet) => _cmdlet = cmdlet;
+        internal RunWaitLoop(CxpaCmdlet cmdlet)
+        {
+            _cmdlet = cmdlet;
+            HeartbeatInterval = HeartbeatFromEnvironment() ?? DefaultHeartbeatInterval;
+        }
+
+        /// <summary>How often a non-interactive host gets a heartbeat line on the information stream ($env:CXPA_WAIT_HEARTBEAT_SECONDS, default 30).</summary>
+        internal TimeSpan HeartbeatInterval { get; set; }
+
+        /// <summary>$env:CXPA_WAIT_HEARTBEAT_SECONDS as a positive number of seconds (fractions allowed, at most a day); null when unset or not such a number.</summary>
+        private static TimeSpan? HeartbeatFromEnvironment()
+        {
+            var s = Environment.GetEnvironmentVariable("CXPA_WAIT_HEARTBEAT_SECONDS");
+            return double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 86400
+                ? TimeSpan.FromSeconds(seconds)
+                : (TimeSpan?)null;
+        }
 
         /// <summary>Waits on <paramref name="runs"/> until each is terminal or <paramref name="deadline"/> passes; -Any (<paramref name="any"/>) stops at the first round that finds one.</summary>
         internal void Run(CxpaClient client, IList<Run> runs, WaitDeadline deadline, bool any)
