@@ -26,6 +26,7 @@
         'Get-CxpaCredential'
         'Test-CxpaZoneToken'
         'New-CxpaZoneToken'
+        'Invoke-CxpaRestMethod'
     )
     VariablesToExport      = @()
     AliasesToExport        = @()

@@ -17,26 +17,28 @@ namespace Cxpa.PowerShell
     /// </summary>
     internal sealed class RunWaitLoop
     {
-        /// <summary>How often a non-interactive host gets a heartbeat line on the information stream.</summary>
-        internal static TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
-
-        /// <summary>
-        /// Internal, for tests: $env:CXPA_HEARTBEAT_SECONDS (a number of seconds, at least 0.1) replaces the 30-second
-        /// heartbeat interval, so a test sees heartbeats without waiting 30 s. Documented in about_Cxpa as internal.
-        /// </summary>
-        internal const string HeartbeatVariable = "CXPA_HEARTBEAT_SECONDS";
-
-        private static TimeSpan Interval()
-        {
-            var s = Environment.GetEnvironmentVariable(HeartbeatVariable);
-            return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0.1 && seconds <= 86400
-                ? TimeSpan.FromSeconds(seconds)
-                : HeartbeatInterval;
-        }
+        /// <summary>The default heartbeat interval of a non-interactive host: 30 s.</summary>
+        internal static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(30);
 
         private readonly CxpaCmdlet _cmdlet;
 
-        internal RunWaitLoop(CxpaCmdlet cmdlet) => _cmdlet = cmdlet;
+        internal RunWaitLoop(CxpaCmdlet cmdlet)
+        {
+            _cmdlet = cmdlet;
+            HeartbeatInterval = HeartbeatFromEnvironment() ?? DefaultHeartbeatInterval;
+        }
+
+        /// <summary>How often a non-interactive host gets a heartbeat line on the information stream ($env:CXPA_WAIT_HEARTBEAT_SECONDS, default 30).</summary>
+        internal TimeSpan HeartbeatInterval { get; set; }
+
+        /// <summary>$env:CXPA_WAIT_HEARTBEAT_SECONDS as a number of seconds (fractions allowed, at least 0.1, at most a day); null when unset or not such a number.</summary>
+        private static TimeSpan? HeartbeatFromEnvironment()
+        {
+            var s = Environment.GetEnvironmentVariable("CXPA_WAIT_HEARTBEAT_SECONDS");
+            return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0.1 && seconds <= 86400
+                ? TimeSpan.FromSeconds(seconds)
+                : (TimeSpan?)null;
+        }
 
         /// <summary>Waits on <paramref name="runs"/> until each is terminal or <paramref name="deadline"/> passes; -Any (<paramref name="any"/>) stops at the first round that finds one.</summary>
         internal void Run(CxpaClient client, IList<Run> runs, WaitDeadline deadline, bool any)
@@ -48,7 +50,7 @@ namespace Cxpa.PowerShell
             bool timedOut = false;
             var lastHeartbeat = deadline.Now;
             var heartbeat = Heartbeat.For(_cmdlet);
-            var interval = Interval();
+            var interval = HeartbeatInterval;
             void Tick()
             {
                 var pending = total - finished;

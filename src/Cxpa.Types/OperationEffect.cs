@@ -11,5 +11,7 @@ namespace Cxpa
         SendsEvent,
         /// <summary>A write the platform keys (register, ingest: the same external run id gives the same run): safe to repeat.</summary>
         IdempotentWrite,
+        /// <summary>Any other write (Invoke-CxpaRestMethod with POST or PATCH): never repeated once it may have reached the platform.</summary>
+        Write,
     }
 }

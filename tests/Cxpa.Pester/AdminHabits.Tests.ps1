@@ -187,7 +187,7 @@ Describe 'One Connect-Cxpa for the whole process' {
 
 Describe 'The heartbeat of long waits in a runbook (pwsh -NonInteractive -File)' {
     BeforeAll {
-        # $env:CXPA_HEARTBEAT_SECONDS is the internal knob (about_Cxpa) that shortens the 30-second interval for tests.
+        # $env:CXPA_WAIT_HEARTBEAT_SECONDS (about_Cxpa) shortens the 30-second interval.
         function script:Invoke-Runbook([string] $WaitArguments) {
             $script = @"
 `$ErrorActionPreference = 'Stop'
@@ -198,7 +198,7 @@ Connect-Cxpa -BaseUrl '$($emu.Url)' -IngestApiKey '$($d.IngestKey)'
 `$null = `$run | Wait-CxpaRun -WaitTimeoutSeconds 2 -ErrorAction SilentlyContinue $WaitArguments
 'iv=' + @(`$iv).Count
 "@
-            Invoke-CxpaTestPwsh -Script $script -Environment @{ CXPA_HEARTBEAT_SECONDS = '0.2' }
+            Invoke-CxpaTestPwsh -Script $script -Environment @{ CXPA_WAIT_HEARTBEAT_SECONDS = '0.2' }
         }
     }
 

@@ -273,19 +273,18 @@ public sealed class RunCmdletTests : IClassFixture<EmulatorFixture>
     public void Waits_in_a_non_interactive_host_report_a_heartbeat_in_the_Information_stream()
     {
         // The hosted engine is not the console host, as in Azure Automation: waits tell they are alive in the Information
-        // stream (job output keeps it), also with progress off. The 30-second interval is shortened for the test.
+        // stream (job output keeps it), also with progress off. The 30-second interval is shortened through $env:CXPA_WAIT_HEARTBEAT_SECONDS.
         var r = _emu.Run("""
-            $field = (Get-Command Wait-CxpaRun).ImplementingType.Assembly.GetType('Cxpa.PowerShell.RunWaitLoop', $true).GetField('HeartbeatInterval', [System.Reflection.BindingFlags]'NonPublic, Static')
-            $saved = $field.GetValue($null)
+            $saved = $env:CXPA_WAIT_HEARTBEAT_SECONDS
             try {
-                $field.SetValue($null, [TimeSpan]::FromMilliseconds(200))
+                $env:CXPA_WAIT_HEARTBEAT_SECONDS = '0.2'
                 $ProgressPreference = 'SilentlyContinue'
                 $run = Start-CxpaRun -AgentId 47
                 $run | Wait-CxpaRun -TimeoutSec 2 -ErrorAction SilentlyContinue -InformationVariable beats
                 'run=' + $run.RunId
                 foreach ($b in $beats) { 'beat=' + $b.Source + '|' + $b.MessageData }
             }
-            finally { $field.SetValue($null, $saved) }
+            finally { $env:CXPA_WAIT_HEARTBEAT_SECONDS = $saved }
             """);
         Assert.Null(r.Thrown);
         Assert.True(r.Errors.All(e => e.FullyQualifiedErrorId.StartsWith("RunWaitTimeout", StringComparison.Ordinal)), string.Join("\n", r.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e)));

@@ -95,9 +95,12 @@ namespace Cxpa.Engine.Http
             var h = ex as HttpRequestException;
             var cause = h != null ? CauseOf(h) : ex.Message;
             var why = ex is CxpaTimeoutException ? ex.Message.TrimEnd('.') : $"the connection to {where} broke: {cause.TrimEnd('.')}";
-            var effect = op.Effect == OperationEffect.SendsEvent
-                ? "the platform may have recorded the event"
-                : "the platform may have started the run";
+            var effect = op.Effect switch
+            {
+                OperationEffect.SendsEvent => "the platform may have recorded the event",
+                OperationEffect.Write => "the platform may have acted on it",
+                _ => "the platform may have started the run",
+            };
             var message = $"{op.Method} {op.Route}: the outcome is unknown ({why}). The request may have reached the platform and {effect}; it was not sent again.{op.RunIdSuffix}";
             return new CxpaOutcomeUnknownException(message, op.Method.Method, op.Route, op.RunId, ex, op.Effect);
         }

@@ -170,6 +170,63 @@ namespace Cxpa.Engine.Operations
             { RunId = runId }, OperationEffect.SendsEvent, "Sending a run event");
         }
 
+        /// <summary>
+        /// Any platform call by method and path relative to the base URL (Invoke-CxpaRestMethod): any kind of key; GET, HEAD,
+        /// OPTIONS, PUT and DELETE are retried like reads, POST and PATCH never once they may have reached the platform. The
+        /// answer is the JSON value it holds (objects through the client's object factory), its text when it is not JSON, or
+        /// its text as is with <paramref name="raw"/>; an empty answer is null.
+        /// </summary>
+        public static CxpaOperation<object?> Rest(HttpMethod method, string path, object? body, bool hasBody, IReadOnlyList<KeyValuePair<string, string>>? headers, bool raw)
+        {
+            if (method == null) throw new ArgumentNullException(nameof(method));
+            var route = RestPath(path);
+            var safe = method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options || method == HttpMethod.Put || method == HttpMethod.Delete;
+            var read = method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options;
+            var target = $"{method.Method} {route}" + (hasBody ? $" with {InputSummary.Of(body)}" : "");
+            var op = new CxpaOperation<object?>("rest", method, route, null, safe ? RetryMode.Idempotent : RetryMode.UntilReached, target, $"Send {method.Method} {route}",
+                async (a, ct) =>
+                {
+                    using (a.Response)
+                    {
+                        var text = await a.Response.Content.ReadAsStringAsync().ConfigureAwait(false);
+                        if (raw) return text;
+                        if (string.IsNullOrWhiteSpace(text)) return null;
+                        if (a.Response.Content.Headers.ContentType?.MediaType?.IndexOf("json", StringComparison.OrdinalIgnoreCase) is not >= 0) return text;
+                        try
+                        {
+                            using var doc = JsonDocument.Parse(text, JsonTree.DocumentOptions);
+                            return JsonTree.ToValue(doc.RootElement, a.Options.ObjectFactory);
+                        }
+                        catch (JsonException) { throw a.Invalid("the answer is not valid JSON"); }
+                    }
+                })
+            { OtherBody = hasBody ? body : null, Headers = headers };
+            return Describe(op, read ? OperationEffect.Read : safe ? OperationEffect.IdempotentWrite : OperationEffect.Write, $"{method.Method} {route}");
+        }
+
+        /// <summary>
+        /// A path relative to the base URL: a leading '/' is dropped; an absolute URL, a '//host' form, a backslash, a '..'
+        /// segment, a fragment or a control character is refused, so that the key never goes anywhere but the platform.
+        /// </summary>
+        public static string RestPath(string path)
+        {
+            if (string.IsNullOrWhiteSpace(path)) throw new CxpaConfigurationException("The path is empty.", "InvalidPath");
+            var p = path.Trim();
+            if (p.StartsWith("//", StringComparison.Ordinal) || p.IndexOf("://", StringComparison.Ordinal) >= 0 || p.IndexOf('\\') >= 0 || p.IndexOf('#') >= 0
+                || !HeaderValues.IsValid(p) || p.IndexOf(' ') >= 0)
+                throw new CxpaConfigurationException("The path must be relative to the base URL (like api/agents/42/runs/7), without a scheme, host, backslash, space, fragment or control character.", "InvalidPath");
+            p = p.TrimStart('/');
+            var q = p.IndexOf('?');
+            foreach (var segment in (q >= 0 ? p.Substring(0, q) : p).Split('/'))
+                if (segment == ".." || segment == "." || segment.Equals("%2e%2e", StringComparison.OrdinalIgnoreCase))
+                    throw new CxpaConfigurationException("The path must not hold '.' or '..' segments.", "InvalidPath");
+            // A colon before the first '/' or '?' would read as a scheme (mailto:, file:): the URL would leave the platform.
+            var firstSegment = p.Split('/', '?')[0];
+            if (firstSegment.IndexOf(':') >= 0)
+                throw new CxpaConfigurationException("The path must be relative to the base URL.", "InvalidPath");
+            return p;
+        }
+
         /// <summary>The longest server-side wait window the platform grants (300 s).</summary>
         public static readonly TimeSpan PlatformWaitCeiling = TimeSpan.FromMilliseconds(300_000);
 

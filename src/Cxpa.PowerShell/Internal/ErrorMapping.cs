@@ -25,7 +25,12 @@ namespace Cxpa.PowerShell.Internal
                 case CxpaOutcomeUnknownException u:
                 {
                     var rec = WithDetails(new ErrorRecord(u, "OutcomeUnknown", ErrorCategory.ConnectionError, target ?? (object?)u.RunId), context, u.Message);
-                    rec.ErrorDetails.RecommendedAction = u.Effect == OperationEffect.SendsEvent ? OutcomeUnknownEvent : OutcomeUnknownRun;
+                    rec.ErrorDetails.RecommendedAction = u.Effect switch
+                    {
+                        OperationEffect.SendsEvent => OutcomeUnknownEvent,
+                        OperationEffect.Write => OutcomeUnknownWrite,
+                        _ => OutcomeUnknownRun,
+                    };
                     return rec;
                 }
                 case CxpaConnectionException c:
@@ -103,6 +108,10 @@ namespace Cxpa.PowerShell.Internal
         internal const string OutcomeUnknownEvent =
             "The event may have been recorded: the request may have reached the platform before the connection broke, and it was not sent again. "
             + "Check the run (Get-CxpaRun) before sending it again.";
+
+        internal const string OutcomeUnknownWrite =
+            "The request may have reached the platform before the connection broke, and it was not sent again. "
+            + "Check what it changed before sending it again.";
 
         private static string? Recommend(CxpaApiException api) => api.Status switch
         {

@@ -233,4 +233,43 @@ public sealed class OperationTests
         Assert.Equal("an object with keys k1, k2, k3, k4, k5, k6, k7, k8, … (10 keys) (values not shown)", InputSummary.Of(many));
         Assert.Equal("String", InputSummary.Of("plain"));
     }
+
+    [Theory]
+    [InlineData("GET", RetryMode.Idempotent, OperationEffect.Read)]
+    [InlineData("DELETE", RetryMode.Idempotent, OperationEffect.IdempotentWrite)]
+    [InlineData("PUT", RetryMode.Idempotent, OperationEffect.IdempotentWrite)]
+    [InlineData("POST", RetryMode.UntilReached, OperationEffect.Write)]
+    [InlineData("PATCH", RetryMode.UntilReached, OperationEffect.Write)]
+    public void A_rest_call_is_retried_by_its_method(string method, RetryMode retry, OperationEffect effect)
+    {
+        var op = CxpaOperations.Rest(new HttpMethod(method), "/api/things/1?x=1", null, false, null, raw: false);
+        Assert.Equal("api/things/1?x=1", op.Route);
+        Assert.Equal(retry, op.Retry);
+        Assert.Equal(effect, op.Effect);
+        Assert.Equal(3, op.AcceptedKinds.Count);
+    }
+
+    [Theory]
+    [InlineData("https://evil.example/x")]
+    [InlineData("//evil.example/x")]
+    [InlineData("api/../../x")]
+    [InlineData("api/%2e%2e/x")]
+    [InlineData("mailto:a@b")]
+    [InlineData("api\\x")]
+    [InlineData("api/x#frag")]
+    [InlineData("api/x\r\nHost: evil")]
+    [InlineData(" ")]
+    public void A_rest_path_that_could_leave_the_platform_is_refused(string path)
+    {
+        var ex = Assert.Throws<CxpaConfigurationException>(() => CxpaOperations.RestPath(path));
+        Assert.Equal("InvalidPath", ex.ErrorId);
+    }
+
+    [Fact]
+    public void A_rest_body_that_is_an_array_is_sent_as_it_is()
+    {
+        var op = CxpaOperations.Rest(HttpMethod.Post, "api/x", new List<object?> { 1, 2 }, true, null, raw: false);
+        Assert.True(op.HasBody);
+        Assert.Equal("[1,2]", JsonTree.SerializeToString(op.BodyValue));
+    }
 }
