@@ -312,7 +312,7 @@ namespace Cxpa.Engine.Downloads
                         if (Decoded && ContentDecoding.TooExpanded(written, received))
                             throw new CxpaApiException(
                                 $"The download of run {RunId} decoded ({ContentEncoding}) to {written} bytes from {received} received, more than {ContentDecoding.MaximumExpansion} times as many past the first {ContentDecoding.FreeDecodedBytes / (1024 * 1024)} MiB: refused as a decompression bomb; {lost}.",
-                                200, "response_too_large", null, null, RunId, _request.Method.Method, _request.Path);
+                                200, "response_too_large", null, null, RunId, _request.Method.Method, _request.Route);
                         progress.Add(n, received);
                     }
                     // The decoder stops at the end of its data: read what follows (a checksum, padding) so that the count is whole.
@@ -349,7 +349,7 @@ namespace Cxpa.Engine.Downloads
 
         /// <summary>An InvalidResponse error (a 200 answer that is malformed) about this download.</summary>
         private CxpaApiException Invalid(string what, Exception? inner)
-            => new CxpaApiException($"The download of run {RunId} is not a valid answer: {what}.", 200, "invalid_response", null, null, RunId, _request.Method.Method, _request.Path, null, inner);
+            => new CxpaApiException($"The download of run {RunId} is not a valid answer: {what}.", 200, "invalid_response", null, null, RunId, _request.Method.Method, _request.Route, null, inner);
 
         private string BrokeOff(long written, string lost) => ContentLength is { } len
             ? $"The download of run {RunId} broke off after {written} of {len} bytes; {lost}, and the platform does not keep the file"

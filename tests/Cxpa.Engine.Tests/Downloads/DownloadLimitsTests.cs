@@ -48,7 +48,7 @@ public sealed class DownloadLimitsTests : MutdlDownloadTestBase
         content.Headers.TryAddWithoutValidation("Content-Disposition", "attachment; filename=\"data.csv\"");
         var options = new CxpaCallOptions { ReadTimeout = TimeSpan.FromHours(1), Log = Log, TimeProvider = time ?? TimeProvider.System };
         return new DownloadAnswer(new HttpResponseMessage(HttpStatusCode.OK) { Content = content }, 77, false,
-            new CxpaRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
+            new TestRequest { Method = HttpMethod.Post, Path = "api/agents/43/runs/trigger-and-download" }, options);
     }
 
     public static TheoryData<string> Codecs() => new() { "gzip", "x-gzip", "deflate", "br", "GZIP", "identity, gzip" };

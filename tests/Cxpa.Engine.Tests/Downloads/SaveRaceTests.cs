@@ -56,6 +56,23 @@ public sealed class SaveRaceTests : MutdlDownloadTestBase
     }
 
     [Fact]
+    public void The_move_without_overwrite_refuses_an_existing_name_and_keeps_both_files()
+    {
+        var from = Path.Combine(Dir, FileNames.TempName());
+        var to = Path.Combine(Dir, "taken.pdf");
+        File.WriteAllText(from, "new");
+        File.WriteAllText(to, "old");
+        Assert.Throws<IOException>(() => NoOverwriteMove.Move(from, to));
+        Assert.Equal("new", File.ReadAllText(from));
+        Assert.Equal("old", File.ReadAllText(to));
+
+        var free = Path.Combine(Dir, "free.pdf");
+        NoOverwriteMove.Move(from, free);
+        Assert.False(File.Exists(from));
+        Assert.Equal("new", File.ReadAllText(free));
+    }
+
+    [Fact]
     public async Task With_Force_a_name_taken_meanwhile_is_replaced()
     {
         var data = MutdlBody.Pattern(100);
