@@ -31,6 +31,11 @@ public sealed class RetryHelpTests
         ["Register-CxpaRun"] = new[] { CxpaOperations.Register(42, "x", null, null, null).Retry },
         ["Send-CxpaIngest"] = new[] { CxpaOperations.Ingest(42, "x", "completed", null, null, null).Retry },
         ["Get-CxpaCredential"] = new[] { CxpaOperations.ZoneCredential(42, "k").Retry, CxpaOperations.ResolveCredential("c", 1).Retry },
+        ["Invoke-CxpaRestMethod"] = new[]
+        {
+            CxpaOperations.Rest(HttpMethod.Get, "api/x", null, false, null, false).Retry,
+            CxpaOperations.Rest(HttpMethod.Post, "api/x", null, false, null, false).Retry,
+        },
         ["Send-CxpaRunEvent"] = new[]
         {
             CxpaOperations.SendRunEvent(1, new RunStartedEvent()).Retry,
