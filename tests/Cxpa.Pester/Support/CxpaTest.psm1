@@ -60,8 +60,12 @@ function Start-CxpaTestEmulator {
 }
 
 function Stop-CxpaTestEmulator {
+    <# Stops what Start-CxpaTestEmulator started (an in-process emulator), or a test server in its own process (Process). #>
     param($Emulator)
-    if ($Emulator) { Cxpa.Emulator\Stop-CxpaEmulator -Emulator $Emulator.Emulator }
+    if (-not $Emulator) { return }
+    if ($Emulator.Emulator) { Cxpa.Emulator\Stop-CxpaEmulator -Emulator $Emulator.Emulator; return }
+    if ($Emulator.Process -and -not $Emulator.Process.HasExited) { Stop-CxpaTestProcess $Emulator.Process; $null = $Emulator.Process.WaitForExit(10000) }
+    if ($Emulator.Log) { Remove-Item -LiteralPath $Emulator.Log, "$($Emulator.Log).err" -ErrorAction SilentlyContinue }
 }
 
 function Invoke-CxpaTestEmulatorApi {
