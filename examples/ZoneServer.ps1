@@ -26,12 +26,16 @@
       - Azure Functions: param($Request) $session = $Request | Test-CxpaZoneToken -PassThru
                          (Push-OutputBinding -Name Response -Value ([HttpResponseContext]@{ StatusCode = 401; ... }))
 .PARAMETER Prefix
-    The HttpListener prefix to serve, e.g. http://127.0.0.1:8080/ (it must end with /).
+    The HttpListener prefix to serve, e.g. http://127.0.0.1:8080/ (it must end with /). Port 0 (http://127.0.0.1:0/) lets
+    the server pick a free port and keep it; the first line it writes, "Zone server listening on <url>", names it.
 .PARAMETER MaxRequests
     Stop after this many requests (0, the default, serves until Ctrl+C).
 .EXAMPLE
     $env:ZONE_JWT_SECRET = ...; $env:AUDIENCE_ID = ...; $env:CXPA_API_URL = 'https://cxpa.example.com'
     ./ZoneServer.ps1 -Prefix http://127.0.0.1:8080/
+.EXAMPLE
+    ./ZoneServer.ps1 -Prefix http://127.0.0.1:0/
+    Serves on a free port the server picks itself and writes "Zone server listening on http://127.0.0.1:<port>/".
 #>
 [CmdletBinding()]
 param(
@@ -120,10 +124,30 @@ function Invoke-ZoneRoute {
     }
 }
 
-$listener = [System.Net.HttpListener]::new()
-$listener.Prefixes.Add($Prefix)
-$listener.Start()
-Write-Information "Zone server listening on $Prefix" -InformationAction Continue
+function Start-ZoneListener {
+    <# Starts an HttpListener on the prefix; for port 0, on a free port it picks, trying again until one is its own. #>
+    param([string] $Prefix)
+    $pick = $Prefix -match '^(?<head>https?://[^/]+):0(?<path>/.*)$'
+    $parts = $Matches
+    for ($attempt = 1; ; $attempt++) {
+        $url = $Prefix
+        if ($pick) {
+            # HttpListener cannot bind port 0: ports of the dynamic range are tried until one is free.
+            $url = "$($parts.head):$(Get-Random -Minimum 49152 -Maximum 65536)$($parts.path)"
+        }
+        $listener = [System.Net.HttpListener]::new()
+        $listener.Prefixes.Add($url)
+        try { $listener.Start(); return [pscustomobject]@{ Listener = $listener; Url = $url } }
+        catch [System.Net.HttpListenerException] {
+            $listener.Close()
+            if (-not $pick -or $attempt -ge 64) { throw }
+        }
+    }
+}
+
+$started = Start-ZoneListener $Prefix
+$listener = $started.Listener
+Write-Information "Zone server listening on $($started.Url)" -InformationAction Continue
 $served = 0
 try {
     while ($listener.IsListening -and ($MaxRequests -eq 0 -or $served -lt $MaxRequests)) {

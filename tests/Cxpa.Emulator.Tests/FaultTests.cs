@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Xunit;
 
@@ -87,18 +86,27 @@ public class FaultTests
     [Fact]
     public async Task Delay_fault_delays_then_handles_normally()
     {
-        await using var s = await T.Start();
-        s.Faults.Delay("POST " + Trigger, 300);
-        using var c = T.Client(s, T.SharedKey);
-        var sw = Stopwatch.StartNew();
-        await (await c.Post(Trigger, "{}")).AssertOk(201);
-        Assert.True(sw.ElapsedMilliseconds >= 280, $"took {sw.ElapsedMilliseconds} ms");
+        var clock = new ManualClock();
+        await using var s = await T.Start(T.FastDemo(clock));
+        var rule = s.Faults.Delay("POST " + Trigger, 300);
+        using var c = T.FreshClient(s, T.SharedKey);
+        var call = c.Post(Trigger, "{}");
+        await T.Eventually(() => clock.ArmedTimers > 0);
+        // The request holds the fault and waits on the emulator's clock: 1 ms short of the delay it is still unanswered.
+        Assert.Equal(1, rule.Hits);
+        Assert.Equal(0, rule.Remaining);
+        clock.Advance(TimeSpan.FromMilliseconds(299));
+        Assert.False(call.IsCompleted);
+        Assert.Equal(0, s.State.RunCount);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await (await call).AssertOk(201);
         Assert.Equal(1, s.State.RunCount);
         Assert.Equal("Delay 300ms", s.Requests.Last!.Fault);
-        // The fault was used up: the next request is handled with no fault (the request log says so; no upper time bound,
-        // which a loaded machine would break).
+        // The fault was used up: the next request is handled with no fault and no wait on the clock (the clock does not
+        // move; were it delayed, the client's timeout would fail the call).
         await (await c.Post(Trigger, "{}")).AssertOk(201);
         Assert.Equal(2, s.State.RunCount);
+        Assert.Equal(1, rule.Hits);
         Assert.Null(s.Requests.Last!.Fault);
     }
 

@@ -1,6 +1,7 @@
 # The transport as users meet it, against a recording server in this test's own process (real sockets): header values
 # refused before anything is sent, compressed JSON answers, -Debug lines of the HTTP exchange without secrets, and
-# Connect-Cxpa -Proxy (the server acts as the proxy: it records the absolute-URI request and asks for the credential).
+# Connect-Cxpa -Proxy (the server acts as the proxy: it records the absolute-URI request and asks for the credential), and
+# without -Proxy the proxy environment variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) in a fresh pwsh.
 
 BeforeAll {
     Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
@@ -205,5 +206,70 @@ Describe 'Connect-Cxpa -Proxy' {
     It 'refuses -ProxyCredential without -Proxy' {
         $proxyCredential = [pscredential]::new('u', (ConvertTo-SecureString 'p' -AsPlainText -Force))
         { Connect-Cxpa -BaseUrl $base -IngestApiKey $key -ProxyCredential $proxyCredential } | Should -Throw -ErrorId 'InvalidProxy,Cxpa.PowerShell.Cmdlets.ConnectCxpaCommand'
+    }
+}
+
+Describe 'Without -Proxy, the proxy environment variables apply' -Skip:($PSVersionTable.PSEdition -eq 'Desktop') {
+    # .NET reads them once per process, so each case runs in a fresh pwsh. The platform's host, cxpa.invalid, is a reserved
+    # name that no resolver knows: only a proxy can answer for it, and this file's recording server is the proxy.
+    BeforeAll {
+        $script:childScript = @'
+$ErrorActionPreference = 'Stop'
+Import-Module Cxpa
+Connect-Cxpa -BaseUrl $env:CXPA_TEST_TARGET -IngestApiKey 'cxpa_transport_test_key' -AllowUnencryptedAuthentication
+try { 'run ' + (Get-CxpaRun -AgentId 42 -RunId 7 -MaximumRetryCount 0).RunId }
+catch { 'error ' + $_.FullyQualifiedErrorId + ': ' + $_.Exception.Message }
+'@
+        function Invoke-ProxyChild([string] $Target, [hashtable] $Variables) {
+            # Only the variables of the case: a proxy setting of this machine is emptied (lower case too where names are
+            # case-sensitive); a variable that is not set stays unset (GATEWAY_INTERFACE, even empty, turns HTTP_PROXY off).
+            $environment = [hashtable]::new([StringComparer]::Ordinal)
+            $names = 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY'
+            if (-not $IsWindows) { $names += 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy' }
+            foreach ($n in $names) { if ($null -ne [Environment]::GetEnvironmentVariable($n)) { $environment[$n] = $null } }
+            foreach ($n in $Variables.Keys) { $environment[$n] = $Variables[$n] }
+            $environment.CXPA_TEST_TARGET = $Target
+            $null = Get-Heads
+            $result = Invoke-CxpaTestPwsh -Script $childScript -Environment $environment
+            $result.Errors | Should -BeNullOrEmpty
+            [pscustomobject]@{ Output = ($result.Output -join "`n"); Heads = @(Get-Heads) }
+        }
+    }
+
+    It 'HTTP_PROXY: a call to an http platform goes to the proxy as an absolute-URI request, and its answer is used' {
+        $r = Invoke-ProxyChild 'http://cxpa.invalid:1234' @{ HTTP_PROXY = $base }
+        $r.Output | Should -Be 'run 7'
+        $r.Heads.Count | Should -Be 1
+        $r.Heads[0] | Should -Match '^GET http://cxpa\.invalid:1234/api/agents/42/runs/7 HTTP/1\.1\r\n'
+        $r.Heads[0] | Should -Match '(?m)^Host: cxpa\.invalid:1234\r$'
+    }
+
+    It 'HTTP_PROXY with NO_PROXY naming another host: the call still goes through the proxy' {
+        $r = Invoke-ProxyChild 'http://cxpa.invalid:1234' @{ HTTP_PROXY = $base; NO_PROXY = 'other.invalid' }
+        $r.Output | Should -Be 'run 7'
+        $r.Heads.Count | Should -Be 1
+    }
+
+    It 'HTTP_PROXY with NO_PROXY covering the platform (<NoProxy>): the call goes direct, so the name does not resolve and the proxy sees nothing' -ForEach @(
+        @{ NoProxy = 'cxpa.invalid' }
+        @{ NoProxy = '.invalid' }
+        @{ NoProxy = 'other.invalid,cxpa.invalid' }
+    ) {
+        $r = Invoke-ProxyChild 'http://cxpa.invalid:1234' @{ HTTP_PROXY = $base; NO_PROXY = $NoProxy }
+        $r.Output | Should -BeLike 'error ConnectionFailed,*'
+        $r.Heads.Count | Should -Be 0
+    }
+
+    It 'HTTPS_PROXY: a call to an https platform asks the proxy for a tunnel to it (CONNECT); HTTP_PROXY alone is not used for it' {
+        $r = Invoke-ProxyChild 'https://cxpa.invalid:1234' @{ HTTPS_PROXY = $base }
+        # The recording server is no real proxy: it answers the CONNECT with JSON, so TLS through it fails, after the request.
+        $r.Output | Should -BeLike 'error *'
+        $r.Heads.Count | Should -Be 1
+        $r.Heads[0] | Should -Match '^CONNECT cxpa\.invalid:1234 HTTP/1\.1\r\n'
+        $r.Heads[0] | Should -Not -Match 'cxpa_transport_test_key'
+
+        $r = Invoke-ProxyChild 'https://cxpa.invalid:1234' @{ HTTP_PROXY = $base }
+        $r.Output | Should -BeLike 'error ConnectionFailed,*'
+        $r.Heads.Count | Should -Be 0
     }
 }

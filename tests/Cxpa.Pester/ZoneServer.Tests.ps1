@@ -8,26 +8,29 @@ BeforeAll {
     $script:demo = Get-CxpaTestDemo
     Import-Module Cxpa
 
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-    $script:base = "http://127.0.0.1:$port/"
-    $script:log = Join-Path ([System.IO.Path]::GetTempPath()) ("cxpa-zoneserver-$port.log")
+    # The server picks its own free port (-Prefix with port 0) and names the URL it listens on in its first line.
+    $script:log = Join-Path ([System.IO.Path]::GetTempPath()) ("cxpa-zoneserver-$([guid]::NewGuid().ToString('n')).log")
     $script:saved = @{}
     $settings = @{ ZONE_JWT_SECRET = $demo.ZoneSecret; AUDIENCE_ID = $demo.Audience; CXPA_API_URL = $emu.Url }
     foreach ($k in $settings.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $settings[$k]) }
     try {
         $script:server = Start-Process -FilePath (Get-CxpaTestDotnet) -PassThru -RedirectStandardOutput $log -RedirectStandardError "$log.err" -ArgumentList @(
-            (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', (Join-Path (Get-CxpaTestRoot) 'examples/ZoneServer.ps1'), '-Prefix', $base)
+            (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', (Join-Path (Get-CxpaTestRoot) 'examples/ZoneServer.ps1'), '-Prefix', 'http://127.0.0.1:0/')
     }
     finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
 
     $script:http = [System.Net.Http.HttpClient]::new()
     $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    $script:base = $null
     do {
         Start-Sleep -Milliseconds 200
-        try { $up = $http.GetAsync("${base}healthz").GetAwaiter().GetResult().IsSuccessStatusCode } catch { $up = $false }
-    } until ($up -or $server.HasExited -or [DateTime]::UtcNow -gt $deadline)
-    if (-not $up) { throw "The zone server did not start: $(Get-Content -Raw "$log.err" -ErrorAction SilentlyContinue)" }
+        $line = Get-Content -LiteralPath $log -ErrorAction SilentlyContinue | Select-String -Pattern '^Zone server listening on (http://127\.0\.0\.1:\d+/)$' | Select-Object -First 1
+        if ($line) { $script:base = $line.Matches[0].Groups[1].Value }
+    } until ($base -or $server.HasExited -or [DateTime]::UtcNow -gt $deadline)
+    if (-not $base) { throw "The zone server did not start: $(Get-Content -Raw "$log.err" -ErrorAction SilentlyContinue)" }
+    $base | Should -Not -Be 'http://127.0.0.1:0/'
+    # Listening as soon as it says so: the first request needs no retry.
+    $http.GetAsync("${base}healthz").GetAwaiter().GetResult().IsSuccessStatusCode | Should -BeTrue
 
     function Invoke-Zone([string] $Method, [string] $Path, [string] $Token, [string] $Json) {
         $msg = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method), $base + $Path.TrimStart('/'))
