@@ -29,15 +29,17 @@ public sealed class MockTransport : HttpMessageHandler
     /// <summary>The fake time at which a request that never got an answer was cancelled.</summary>
     public DateTimeOffset? CancelledAt { get; private set; }
 
-    public MockTransport Answer(HttpStatusCode status, string? body = null, Action<HttpResponseMessage>? shape = null, string mediaType = "application/json")
+    /// <summary>Queues the answer <paramref name="times"/> times: the status, a text body of the media type, then <paramref name="shape"/>.</summary>
+    public MockTransport Answer(HttpStatusCode status, string? body = null, Action<HttpResponseMessage>? shape = null, string mediaType = "application/json", int times = 1)
     {
-        _answers.Enqueue((_, _) =>
-        {
-            var r = new HttpResponseMessage(status);
-            if (body != null) r.Content = new StringContent(body, Encoding.UTF8, mediaType);
-            shape?.Invoke(r);
-            return Task.FromResult(r);
-        });
+        for (var i = 0; i < times; i++)
+            _answers.Enqueue((_, _) =>
+            {
+                var r = new HttpResponseMessage(status);
+                if (body != null) r.Content = new StringContent(body, Encoding.UTF8, mediaType);
+                shape?.Invoke(r);
+                return Task.FromResult(r);
+            });
         return this;
     }
 
@@ -54,6 +56,13 @@ public sealed class MockTransport : HttpMessageHandler
     }
 
     public MockTransport Throw(Exception ex) { _answers.Enqueue((_, _) => Task.FromException<HttpResponseMessage>(ex)); return this; }
+
+    /// <summary>Queues <paramref name="times"/> failures, each with a new exception.</summary>
+    public MockTransport Throw(Func<Exception> make, int times = 1)
+    {
+        for (var i = 0; i < times; i++) _answers.Enqueue((_, _) => Task.FromException<HttpResponseMessage>(make()));
+        return this;
+    }
 
     public MockTransport Run(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> answer) { _answers.Enqueue(answer); return this; }
 
