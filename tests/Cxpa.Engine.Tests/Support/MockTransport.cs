@@ -6,7 +6,7 @@ namespace Cxpa.Engine.Tests.Support;
 /// <summary>
 /// The engine tests' one HTTP fake, in the manner of Azure.Core's MockTransport: each request is recorded (method, URI,
 /// headers, body, and the time on the given clock at which it arrived) and takes the next scripted answer, or, once the
-/// queue is empty, the answer of <see cref="Otherwise"/>; with neither, the request fails the test.
+/// queue is empty, the answer of <c>Always</c> or <c>Otherwise</c>; with neither, the request fails the test.
 /// </summary>
 public sealed class MockTransport : HttpMessageHandler
 {
@@ -80,6 +80,9 @@ public sealed class MockTransport : HttpMessageHandler
 
     /// <summary>Answers every request the queue does not, by a function of the request.</summary>
     public MockTransport Otherwise(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> answer) { _otherwise = answer; return this; }
+
+    /// <summary>Answers every request the queue does not, by a function of the request.</summary>
+    public MockTransport Otherwise(Func<HttpRequestMessage, HttpResponseMessage> answer) => Otherwise((r, _) => Task.FromResult(answer(r)));
 
     public MockTransport Never()
     {
