@@ -29,9 +29,7 @@ namespace Cxpa.Engine
         public static Secret FromString(string value)
         {
             if (value == null) throw new ArgumentNullException(nameof(value));
-            var s = new SecureString();
-            foreach (var c in value) s.AppendChar(c);
-            return new Secret(s);
+            return new Secret(SecureText.From(value));
         }
 
         /// <summary>Length of the secret in characters.</summary>

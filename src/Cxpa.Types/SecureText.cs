@@ -2,7 +2,8 @@ using System.Security;
 
 namespace Cxpa
 {
-    /// <summary>Read-only SecureStrings for the secret fields of output objects.</summary>
+    /// <summary>The one way text becomes a read-only SecureString: secret fields of output objects, parameters given a
+    /// plain string, and the engine's <c>Secret.FromString</c>.</summary>
     internal static class SecureText
     {
         internal static SecureString From(string text)

@@ -118,38 +118,30 @@ namespace Cxpa.Engine.Json
         public static string SerializeToString(object? value) => Encoding.UTF8.GetString(Serialize(value));
 
         /// <summary>Writes a plain value.</summary>
-        public static void Write(Utf8JsonWriter w, object? value, int depth = 0)
+        public static void Write(Utf8JsonWriter w, object? value, int depth = 0) => Write(w, value, depth, JsonValueRules.Lenient);
+
+        /// <summary>
+        /// True for a value <see cref="Write(Utf8JsonWriter, object?, int)"/> writes as a JSON scalar of its own type: text, a
+        /// char, a boolean, a number, DateTime/DateTimeOffset (ISO 8601), a Guid, a Uri, a TimeSpan ("c"), an enum (its name)
+        /// or <see cref="JsonText"/>. Anything else that is not a dictionary or a sequence would be written as its text.
+        /// </summary>
+        public static bool IsScalar(object? value) => value != null && WriteScalar(null, value, JsonValueRules.Lenient);
+
+        /// <summary>The one value writer: request bodies (lenient rules) and JWT claims (strict rules).</summary>
+        internal static void Write(Utf8JsonWriter w, object? value, int depth, JsonValueRules rules)
         {
-            if (depth > MaxDepth) throw new ArgumentException($"The value is nested deeper than {MaxDepth} levels (or refers to itself).");
+            if (depth > MaxDepth) throw rules.TooDeep();
             switch (value)
             {
                 case null: w.WriteNullValue(); return;
-                case JsonText t:
-                    using (var doc = JsonDocument.Parse(t.Text, DocumentOptions)) doc.RootElement.WriteTo(w);
-                    return;
                 case JsonElement je: je.WriteTo(w); return;
-                case string s: w.WriteStringValue(s); return;
-                case char c: w.WriteStringValue(c.ToString()); return;
-                case bool b: w.WriteBooleanValue(b); return;
-                case byte or sbyte or short or ushort or int or uint or long:
-                    w.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture)); return;
-                case ulong ul: w.WriteNumberValue(ul); return;
-                case float f: WriteDouble(w, f); return;
-                case double d: WriteDouble(w, d); return;
-                case decimal m: w.WriteNumberValue(m); return;
-                case System.Numerics.BigInteger bi: w.WriteRawValue(bi.ToString(CultureInfo.InvariantCulture)); return;
-                case DateTimeOffset dto: w.WriteStringValue(dto.ToString("o", CultureInfo.InvariantCulture)); return;
-                case DateTime dt: w.WriteStringValue(dt.ToString("o", CultureInfo.InvariantCulture)); return;
-                case Guid g: w.WriteStringValue(g.ToString()); return;
-                case Uri u: w.WriteStringValue(u.OriginalString); return;
-                case TimeSpan ts: w.WriteStringValue(ts.ToString("c", CultureInfo.InvariantCulture)); return;
-                case Enum en: w.WriteStringValue(en.ToString()); return;
+                case JsonDocument jd: jd.RootElement.WriteTo(w); return;
                 case IDictionary dict:
                     w.WriteStartObject();
                     foreach (DictionaryEntry de in dict)
                     {
-                        w.WritePropertyName(Convert.ToString(de.Key, CultureInfo.InvariantCulture) ?? "");
-                        Write(w, de.Value, depth + 1);
+                        w.WritePropertyName(KeyText(de.Key, rules));
+                        Write(w, de.Value, depth + 1, rules);
                     }
                     w.WriteEndObject();
                     return;
@@ -158,25 +150,75 @@ namespace Cxpa.Engine.Json
                     foreach (var kv in pairs)
                     {
                         w.WritePropertyName(kv.Key);
-                        Write(w, kv.Value, depth + 1);
+                        Write(w, kv.Value, depth + 1, rules);
                     }
                     w.WriteEndObject();
                     return;
-                case IEnumerable seq:
-                    w.WriteStartArray();
-                    foreach (var item in seq) Write(w, item, depth + 1);
-                    w.WriteEndArray();
-                    return;
                 default:
+                    if (WriteScalar(w, value, rules)) return;
+                    if (value is IEnumerable seq)
+                    {
+                        w.WriteStartArray();
+                        foreach (var item in seq) Write(w, item, depth + 1, rules);
+                        w.WriteEndArray();
+                        return;
+                    }
+                    if (rules.IsStrict) throw rules.NotPlain(value);
                     w.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
                     return;
             }
         }
 
-        private static void WriteDouble(Utf8JsonWriter w, double d)
+        private static string KeyText(object key, JsonValueRules rules)
         {
-            if (double.IsNaN(d) || double.IsInfinity(d)) w.WriteNullValue();
-            else w.WriteNumberValue(d);
+            if (!rules.IsStrict) return Convert.ToString(key, CultureInfo.InvariantCulture) ?? "";
+            return key as string ?? throw rules.KeyNotText();
+        }
+
+        /// <summary>Writes a scalar (only classifies it when <paramref name="w"/> is null); false when the value is not one.</summary>
+        private static bool WriteScalar(Utf8JsonWriter? w, object value, JsonValueRules rules)
+        {
+            switch (value)
+            {
+                case string s: w?.WriteStringValue(s); return true;
+                case char c: w?.WriteStringValue(c.ToString()); return true;
+                case bool b: w?.WriteBooleanValue(b); return true;
+                case byte or sbyte or short or ushort or int or uint or long:
+                    w?.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture)); return true;
+                case ulong ul: w?.WriteNumberValue(ul); return true;
+                case float f:
+                    if (float.IsNaN(f) || float.IsInfinity(f)) return WriteNonFinite(w, rules);
+                    // Claims keep a float's own shortest form; bodies have always written it widened to double.
+                    if (rules.IsStrict) w?.WriteNumberValue(f);
+                    else w?.WriteNumberValue((double)f);
+                    return true;
+                case double d:
+                    if (double.IsNaN(d) || double.IsInfinity(d)) return WriteNonFinite(w, rules);
+                    w?.WriteNumberValue(d); return true;
+                case decimal m: w?.WriteNumberValue(m); return true;
+                case DateTimeOffset dto: w?.WriteStringValue(dto.ToString("o", CultureInfo.InvariantCulture)); return true;
+                case DateTime dt: w?.WriteStringValue(dt.ToString("o", CultureInfo.InvariantCulture)); return true;
+                case Guid g: w?.WriteStringValue(g.ToString()); return true;
+                case Enum en: w?.WriteStringValue(en.ToString()); return true;
+            }
+            if (rules.IsStrict) return false;
+            switch (value)
+            {
+                case JsonText t:
+                    if (w != null) using (var doc = JsonDocument.Parse(t.Text, DocumentOptions)) doc.RootElement.WriteTo(w);
+                    return true;
+                case System.Numerics.BigInteger bi: w?.WriteRawValue(bi.ToString(CultureInfo.InvariantCulture)); return true;
+                case Uri u: w?.WriteStringValue(u.OriginalString); return true;
+                case TimeSpan ts: w?.WriteStringValue(ts.ToString("c", CultureInfo.InvariantCulture)); return true;
+                default: return false;
+            }
+        }
+
+        private static bool WriteNonFinite(Utf8JsonWriter? w, JsonValueRules rules)
+        {
+            if (rules.IsStrict) throw rules.NotFinite();
+            w?.WriteNullValue();
+            return true;
         }
     }
 }

@@ -1,9 +1,8 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Text.Json;
+using Cxpa.Engine.Json;
 
 namespace Cxpa.Engine.Zone
 {
@@ -14,7 +13,7 @@ namespace Cxpa.Engine.Zone
     /// </summary>
     internal static class ZoneJson
     {
-        internal const int MaxDepth = 64;
+        internal const int MaxDepth = JsonTree.MaxDepth;
 
         private static readonly JsonReaderOptions ReaderOptions = new JsonReaderOptions
         {
@@ -119,72 +118,11 @@ namespace Cxpa.Engine.Zone
                     if (member.Key == null) throw new ArgumentException("A claim name is null.");
                     if (!seen.Add(member.Key)) throw new ArgumentException($"The claim '{member.Key}' is given twice.");
                     writer.WritePropertyName(member.Key);
-                    WriteValue(writer, member.Value, member.Key, 1);
+                    JsonTree.Write(writer, member.Value, 1, JsonValueRules.Strict($"The claim '{member.Key}'"));
                 }
                 writer.WriteEndObject();
             }
             return stream.ToArray();
-        }
-
-        private static void WriteValue(Utf8JsonWriter writer, object? value, string claim, int depth)
-        {
-            if (depth > MaxDepth) throw new ArgumentException($"The claim '{claim}' is nested deeper than {MaxDepth} levels (a cycle?).");
-            switch (value)
-            {
-                case null: writer.WriteNullValue(); return;
-                case string s: writer.WriteStringValue(s); return;
-                case bool b: writer.WriteBooleanValue(b); return;
-                case char c: writer.WriteStringValue(c.ToString()); return;
-                case long l: writer.WriteNumberValue(l); return;
-                case int i: writer.WriteNumberValue(i); return;
-                case short sh: writer.WriteNumberValue(sh); return;
-                case sbyte sb: writer.WriteNumberValue(sb); return;
-                case byte by: writer.WriteNumberValue(by); return;
-                case ushort us: writer.WriteNumberValue(us); return;
-                case uint ui: writer.WriteNumberValue(ui); return;
-                case ulong ul: writer.WriteNumberValue(ul); return;
-                case decimal m: writer.WriteNumberValue(m); return;
-                case double d:
-                    if (double.IsNaN(d) || double.IsInfinity(d)) throw new ArgumentException($"The claim '{claim}' is not a finite number.");
-                    writer.WriteNumberValue(d);
-                    return;
-                case float f:
-                    if (float.IsNaN(f) || float.IsInfinity(f)) throw new ArgumentException($"The claim '{claim}' is not a finite number.");
-                    writer.WriteNumberValue(f);
-                    return;
-                case Guid g: writer.WriteStringValue(g.ToString("D")); return;
-                case DateTimeOffset dto: writer.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture)); return;
-                case DateTime dt: writer.WriteStringValue(dt.ToString("O", CultureInfo.InvariantCulture)); return;
-                case Enum e: writer.WriteStringValue(e.ToString()); return;
-                case JsonElement je: je.WriteTo(writer); return;
-                case JsonDocument jd: jd.RootElement.WriteTo(writer); return;
-                case IDictionary dict:
-                    writer.WriteStartObject();
-                    foreach (DictionaryEntry entry in dict)
-                    {
-                        if (!(entry.Key is string key)) throw new ArgumentException($"The claim '{claim}' holds a dictionary with a key that is not a string.");
-                        writer.WritePropertyName(key);
-                        WriteValue(writer, entry.Value, claim, depth + 1);
-                    }
-                    writer.WriteEndObject();
-                    return;
-                case IEnumerable<KeyValuePair<string, object?>> pairs:
-                    writer.WriteStartObject();
-                    foreach (var pair in pairs)
-                    {
-                        writer.WritePropertyName(pair.Key);
-                        WriteValue(writer, pair.Value, claim, depth + 1);
-                    }
-                    writer.WriteEndObject();
-                    return;
-                case IEnumerable items:
-                    writer.WriteStartArray();
-                    foreach (var item in items) WriteValue(writer, item, claim, depth + 1);
-                    writer.WriteEndArray();
-                    return;
-                default:
-                    throw new ArgumentException($"The claim '{claim}' has a value of type {value.GetType().FullName}, which is not a plain JSON value (string, number, bool, null, list, dictionary).");
-            }
         }
     }
 }

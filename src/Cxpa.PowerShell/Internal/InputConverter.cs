@@ -42,7 +42,7 @@ namespace Cxpa.PowerShell.Internal
                 case PSCustomObject _:
                     return new Walk(parameterName).Convert(value);
                 default:
-                    if (Walk.IsPlainScalar(v) || v is IEnumerable)
+                    if (JsonTree.IsScalar(v) || v is IEnumerable)
                         throw new InputPolicyException(
                             $"-{parameterName} must be a hashtable, a PSCustomObject or JSON text of an object, not {v.GetType().FullName}.", RootName(parameterName));
                     return new Walk(parameterName).Convert(value); // refused with the plain-data message
@@ -93,16 +93,6 @@ namespace Cxpa.PowerShell.Internal
 
             public object? Convert(object? value) => Convert(value, 0);
 
-            internal static bool IsPlainScalar(object v) => v switch
-            {
-                string _ or bool _ or char _ => true,
-                byte _ or sbyte _ or short _ or ushort _ or int _ or uint _ or long _ or ulong _ => true,
-                float _ or double _ or decimal _ or System.Numerics.BigInteger _ => true,
-                DateTime _ or DateTimeOffset _ or Guid _ or Uri _ or TimeSpan _ or Enum _ => true,
-                JsonText _ => true,
-                _ => false,
-            };
-
             private object? Convert(object? value, int depth)
             {
                 if (depth > JsonTree.MaxDepth)
@@ -130,7 +120,7 @@ namespace Cxpa.PowerShell.Internal
                     case IEnumerable e:
                         return Enter(e, () => ConvertList(e, depth));
                     default:
-                        if (IsPlainScalar(value)) return value;
+                        if (JsonTree.IsScalar(value)) return value;
                         throw Refuse($": {value.GetType().FullName} is not plain data (use a hashtable or [pscustomobject] with the fields to send).");
                 }
             }

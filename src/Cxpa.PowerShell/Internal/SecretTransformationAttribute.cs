@@ -26,19 +26,10 @@ namespace Cxpa.PowerShell.Internal
             {
                 case null: return null!;
                 case SecureString s: return s;
-                case string str: return ToSecureString(str);
+                case string str: return SecureText.From(str);
                 default:
                     throw new ArgumentTransformationMetadataException("A key or token must be a SecureString or a string.");
             }
-        }
-
-        /// <summary>A read-only SecureString of the text.</summary>
-        internal static SecureString ToSecureString(string text)
-        {
-            var ss = new SecureString();
-            foreach (var c in text) ss.AppendChar(c);
-            ss.MakeReadOnly();
-            return ss;
         }
     }
 }

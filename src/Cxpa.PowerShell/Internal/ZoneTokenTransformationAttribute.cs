@@ -26,7 +26,7 @@ namespace Cxpa.PowerShell.Internal
             if (value is Array || (inputData as PSObject ?? PSObject.AsPSObject(value)).Properties["Headers"] != null) return inputData;
             var s = value as string ?? LanguagePrimitives.ConvertTo<string>(inputData);
             if (s.Length > ZoneTokens.MaximumTokenLength) s = s.Substring(0, ZoneTokens.MaximumTokenLength + 1);
-            return SecretTransformationAttribute.ToSecureString(s);
+            return SecureText.From(s);
         }
     }
 }

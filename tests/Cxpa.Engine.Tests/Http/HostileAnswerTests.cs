@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Operations;
 using Cxpa.Engine.Tests.Support;
@@ -19,31 +18,6 @@ public sealed class HostileAnswerTests
 {
     private static readonly Uri Base = new("https://cxpa.test/");
     private const string RunRow = """{"id":7,"agent_id":42,"status":"running"}""";
-
-    private sealed class Handler : HttpMessageHandler
-    {
-        private readonly Queue<Func<CancellationToken, Task<HttpResponseMessage>>> _answers = new();
-        public List<string> Requests { get; } = new();
-
-        public Handler Answer(Func<HttpResponseMessage> make) { _answers.Enqueue(_ => Task.FromResult(make())); return this; }
-        public Handler Json(string json) => Answer(() => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(json, Encoding.UTF8, "application/json") });
-        public Handler Body(Stream body, long? contentLength = null) => Answer(() =>
-        {
-            var r = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) };
-            r.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
-            if (contentLength != null) r.Content.Headers.ContentLength = contentLength;
-            return r;
-        });
-        public Handler Throw(Exception ex) { _answers.Enqueue(_ => Task.FromException<HttpResponseMessage>(ex)); return this; }
-        public Handler Never() { _answers.Enqueue(async ct => { await Task.Delay(Timeout.Infinite, ct); throw new InvalidOperationException(); }); return this; }
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-        {
-            lock (Requests) Requests.Add(request.Method + " " + request.RequestUri!.AbsolutePath);
-            if (_answers.Count == 0) throw new InvalidOperationException($"no scripted answer for {request.Method} {request.RequestUri}");
-            return _answers.Dequeue()(ct);
-        }
-    }
 
     /// <summary>A body that hands out <c>[</c> bytes forever (counting them), or never hands out anything, or breaks.</summary>
     private sealed class HostileStream : ReadOnlyBody
@@ -81,10 +55,10 @@ public sealed class HostileAnswerTests
         }
     }
 
-    private static (CxpaClient Client, Handler Handler, FakeTimeProvider Time) Create(Action<CxpaCallOptions>? configure = null, CxpaAuthKind kind = CxpaAuthKind.IngestApiKey)
+    private static (CxpaClient Client, MockTransport Handler, FakeTimeProvider Time) Create(Action<CxpaCallOptions>? configure = null, CxpaAuthKind kind = CxpaAuthKind.IngestApiKey)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
-        var handler = new Handler();
+        var handler = new MockTransport(time);
         var options = new CxpaCallOptions { Handler = handler, TimeProvider = time, RequestTimeout = TimeSpan.FromHours(1), ReadTimeout = TimeSpan.FromHours(1) };
         configure?.Invoke(options);
         return (new CxpaClient(new CxpaEndpoint(Base, kind, Secret.FromString("cxpa_test_key")), options), handler, time);
@@ -105,7 +79,7 @@ public sealed class HostileAnswerTests
         const long cap = 1024 * 1024;
         var body = new HostileStream("endless");
         var (client, h, time) = Create(o => o.MaximumResponseBytes = cap);
-        h.Body(body);
+        h.Body(HttpStatusCode.OK, body);
         var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, client.GetRunAsync(42, 7, CancellationToken.None)));
         Assert.Equal("response_too_large", ex.Code);
         Assert.Equal(200, ex.Status);
@@ -119,7 +93,7 @@ public sealed class HostileAnswerTests
     {
         var body = new HostileStream("endless");
         var (client, h, time) = Create();
-        h.Body(body, contentLength: 200L * 1024 * 1024);
+        h.Body(HttpStatusCode.OK, body, contentLength: 200L * 1024 * 1024);
         var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, client.GetRunAsync(42, 7, CancellationToken.None)));
         Assert.Equal("response_too_large", ex.Code);
         Assert.Contains("declares 209715200 bytes", ex.Message);
@@ -133,7 +107,7 @@ public sealed class HostileAnswerTests
         var (client, h, time) = Create(o => { o.ReadTimeout = TimeSpan.FromSeconds(3); o.MaximumRetryCount = 0; });
         var body = new HostileStream("stall", time);
         var start = time.GetUtcNow();
-        h.Body(body);
+        h.Body(HttpStatusCode.OK, body);
         var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => Drive(time, client.GetRunAsync(42, 7, CancellationToken.None)));
         Assert.Contains("reading the answer took longer than 3 s", ex.Message);
         Assert.Equal(7, ex.RunId);
@@ -149,7 +123,7 @@ public sealed class HostileAnswerTests
         var (client, h, time) = Create(o => { o.ReadTimeout = TimeSpan.FromSeconds(3); o.MaximumRetryCount = 0; });
         var start = time.GetUtcNow();
         var body = new TrickleStream(time, TimeSpan.FromSeconds(2), 10);
-        h.Body(body);
+        h.Body(HttpStatusCode.OK, body);
         await Assert.ThrowsAsync<CxpaTimeoutException>(() => client.GetRunAsync(42, 7, CancellationToken.None));
         Assert.Equal(TimeSpan.FromSeconds(4), time.GetUtcNow() - start);
         Assert.Equal(2, body.Reads);
@@ -177,7 +151,7 @@ public sealed class HostileAnswerTests
     public async Task An_answer_under_the_cap_is_read_whole()
     {
         var (client, h, time) = Create(o => o.MaximumResponseBytes = RunRow.Length);
-        h.Json(RunRow);
+        h.Answer(HttpStatusCode.OK, RunRow);
         Assert.Equal(7, (await Drive(time, client.GetRunAsync(42, 7, CancellationToken.None))).RunId);
     }
 
@@ -189,7 +163,7 @@ public sealed class HostileAnswerTests
     public async Task A_trigger_whose_connection_broke_after_sending_is_OutcomeUnknown_and_sent_once()
     {
         var (client, h, time) = Create();
-        h.Throw(Reset()).Json("""{"runId":9}""");
+        h.Throw(Reset()).Answer(HttpStatusCode.OK, """{"runId":9}""");
         var ex = await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => Drive(time, client.TriggerRunAsync(42, null, CancellationToken.None)));
         Assert.Single(h.Requests);
         Assert.Contains("may have started the run", ex.Message);
@@ -202,7 +176,7 @@ public sealed class HostileAnswerTests
     public async Task A_trigger_with_no_answer_in_time_is_OutcomeUnknown_and_sent_once()
     {
         var (client, h, time) = Create(o => o.RequestTimeout = TimeSpan.FromSeconds(10));
-        h.Never().Json("""{"runId":9}""");
+        h.Never().Answer(HttpStatusCode.OK, """{"runId":9}""");
         var ex = await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => Drive(time, client.TriggerRunAsync(42, null, CancellationToken.None)));
         Assert.IsType<CxpaTimeoutException>(ex.InnerException);
         Assert.Single(h.Requests);
@@ -212,7 +186,7 @@ public sealed class HostileAnswerTests
     public async Task A_trigger_whose_answer_broke_off_is_OutcomeUnknown_and_sent_once()
     {
         var (client, h, time) = Create();
-        h.Body(new HostileStream("cut")).Json("""{"runId":9}""");
+        h.Body(HttpStatusCode.OK, new HostileStream("cut")).Answer(HttpStatusCode.OK, """{"runId":9}""");
         await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => Drive(time, client.TriggerRunAsync(42, null, CancellationToken.None)));
         Assert.Single(h.Requests);
     }
@@ -221,7 +195,7 @@ public sealed class HostileAnswerTests
     public async Task An_output_event_whose_connection_broke_is_OutcomeUnknown_and_sent_once()
     {
         var (client, h, time) = Create(kind: CxpaAuthKind.AgentApiKey);
-        h.Throw(Reset()).Json("""{"ok":true}""");
+        h.Throw(Reset()).Answer(HttpStatusCode.OK, """{"ok":true}""");
         var ex = await Assert.ThrowsAsync<CxpaOutcomeUnknownException>(() => Drive(time, client.SendRunEventAsync(5, new RunOutputEvent("partial"), CancellationToken.None)));
         Assert.Contains("may have recorded the event", ex.Message);
         Assert.Equal(5, ex.RunId);
@@ -242,7 +216,7 @@ public sealed class HostileAnswerTests
     public async Task A_read_whose_connection_broke_is_retried()
     {
         var (client, h, time) = Create();
-        h.Throw(Reset()).Json(RunRow);
+        h.Throw(Reset()).Answer(HttpStatusCode.OK, RunRow);
         Assert.Equal(7, (await Drive(time, client.GetRunAsync(42, 7, CancellationToken.None))).RunId);
         Assert.Equal(2, h.Requests.Count);
     }
@@ -251,7 +225,7 @@ public sealed class HostileAnswerTests
     public async Task A_read_whose_body_broke_off_is_retried()
     {
         var (client, h, time) = Create();
-        h.Body(new HostileStream("cut")).Json(RunRow);
+        h.Body(HttpStatusCode.OK, new HostileStream("cut")).Answer(HttpStatusCode.OK, RunRow);
         Assert.Equal(7, (await Drive(time, client.GetRunAsync(42, 7, CancellationToken.None))).RunId);
         Assert.Equal(2, h.Requests.Count);
     }
@@ -274,7 +248,7 @@ public sealed class HostileAnswerTests
     public async Task A_read_answered_with_a_value_that_is_not_an_object_is_invalid_response(string body, string kind)
     {
         var (client, h, time) = Create();
-        h.Json(body);
+        h.Answer(HttpStatusCode.OK, body);
         var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, client.GetRunAsync(42, 7, CancellationToken.None)));
         Assert.Equal("invalid_response", ex.Code);
         Assert.Equal(200, ex.Status);
@@ -286,7 +260,7 @@ public sealed class HostileAnswerTests
     public async Task A_trigger_answered_with_an_array_is_invalid_response()
     {
         var (client, h, time) = Create();
-        h.Json("[1,2,3]");
+        h.Answer(HttpStatusCode.OK, "[1,2,3]");
         var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, client.TriggerRunAsync(42, null, CancellationToken.None)));
         Assert.Equal("invalid_response", ex.Code);
         Assert.Contains("JSON array where an object was expected", ex.Message);
@@ -297,7 +271,7 @@ public sealed class HostileAnswerTests
     public async Task A_run_other_than_the_one_asked_for_is_invalid_response_naming_both()
     {
         var (client, h, time) = Create();
-        h.Json("""{"id":1234,"agent_id":42,"status":"completed"}""");
+        h.Answer(HttpStatusCode.OK, """{"id":1234,"agent_id":42,"status":"completed"}""");
         var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, client.GetRunAsync(42, 1, CancellationToken.None)));
         Assert.Equal("invalid_response", ex.Code);
         Assert.Contains("run 1234", ex.Message);
@@ -309,7 +283,7 @@ public sealed class HostileAnswerTests
     public async Task A_run_row_without_an_id_is_invalid_response()
     {
         var (client, h, time) = Create();
-        h.Json("""{"agent_id":42,"status":"completed"}""");
+        h.Answer(HttpStatusCode.OK, """{"agent_id":42,"status":"completed"}""");
         var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Drive(time, client.GetRunAsync(42, 7, CancellationToken.None)));
         Assert.Equal("invalid_response", ex.Code);
         Assert.Contains("no id", ex.Message);

@@ -17,10 +17,10 @@ public sealed class MutHttpBoundaryTests
 {
     private static readonly CxpaEndpoint Endpoint = new(new Uri("https://cxpa.test/"), CxpaAuthKind.IngestApiKey, Secret.FromString("cxpa_test_key"));
 
-    private static (FakeTimeProvider Time, MutHttpHandler Handler, CxpaCallOptions Options) Rig(long cap)
+    private static (FakeTimeProvider Time, MockTransport Handler, CxpaCallOptions Options) Rig(long cap)
     {
         var time = new FakeTimeProvider(Start);
-        var handler = new MutHttpHandler(time);
+        var handler = new MockTransport(time);
         var options = new CxpaCallOptions { Handler = handler, TimeProvider = time, RequestTimeout = TimeSpan.FromHours(1), ReadTimeout = TimeSpan.FromHours(1), MaximumRetryCount = 0 };
         options.MaximumResponseBytes = cap;
         return (time, handler, options);

@@ -24,14 +24,14 @@ public sealed class MutHttpCoreTests
     private sealed class Rig
     {
         public readonly FakeTimeProvider Time = new(Start);
-        public readonly MutHttpHandler Handler;
+        public readonly MockTransport Handler;
         public readonly MutHttpLog Log = new();
         public readonly CxpaCallOptions Options;
         public CxpaEndpoint Endpoint = new(new Uri("https://cxpa.test/"), CxpaAuthKind.IngestApiKey, Secret.FromString("cxpa_test_key"));
 
         public Rig(Action<CxpaCallOptions>? configure = null)
         {
-            Handler = new MutHttpHandler(Time);
+            Handler = new MockTransport(Time);
             Options = new CxpaCallOptions { Handler = Handler, TimeProvider = Time, Log = Log, RequestTimeout = TimeSpan.FromHours(1), ReadTimeout = TimeSpan.FromHours(1) };
             configure?.Invoke(Options);
         }

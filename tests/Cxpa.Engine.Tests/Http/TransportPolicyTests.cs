@@ -20,13 +20,13 @@ public sealed class TransportPolicyTests
     private sealed class Rig
     {
         public readonly FakeTimeProvider Time = new(Start);
-        public readonly MutHttpHandler Handler;
+        public readonly MockTransport Handler;
         public readonly MutHttpLog Log;
         public readonly CxpaCallOptions Options;
 
         public Rig(bool debug = false, string key = "cxpa_test_key", CxpaAuthKind kind = CxpaAuthKind.IngestApiKey)
         {
-            Handler = new MutHttpHandler(Time);
+            Handler = new MockTransport(Time);
             Log = new MutHttpLog(verbose: false) { IsDebugEnabled = debug };
             Options = new CxpaCallOptions { Handler = Handler, TimeProvider = Time, Log = Log, RequestTimeout = TimeSpan.FromHours(1), ReadTimeout = TimeSpan.FromHours(1) };
             Client = new CxpaClient(new CxpaEndpoint(new Uri("https://cxpa.test/"), kind, Secret.FromString(key)), Options);

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Text;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Tests.Support;
 using Cxpa.Engine.Time;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -19,55 +19,10 @@ public sealed class TransportTests
 {
     private static readonly Uri Base = new("https://cxpa.test/");
 
-    private sealed class ScriptedHandler : HttpMessageHandler
-    {
-        private readonly Queue<Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>>> _answers = new();
-        private readonly TimeProvider _time;
-        public ScriptedHandler(TimeProvider time) => _time = time;
-        public List<(HttpMethod Method, string Path, DateTimeOffset At, HttpRequestHeaders Headers)> Requests { get; } = new();
-
-        public ScriptedHandler Answer(HttpStatusCode status, string? json = null, Action<HttpResponseMessage>? shape = null)
-        {
-            _answers.Enqueue((_, _) =>
-            {
-                var r = new HttpResponseMessage(status);
-                if (json != null) r.Content = new StringContent(json, Encoding.UTF8, "application/json");
-                shape?.Invoke(r);
-                return Task.FromResult(r);
-            });
-            return this;
-        }
-
-        public ScriptedHandler Throw(Exception ex) { _answers.Enqueue((_, _) => Task.FromException<HttpResponseMessage>(ex)); return this; }
-
-        /// <summary>The fake time at which a request that never got an answer was cancelled.</summary>
-        public DateTimeOffset? CancelledAt { get; private set; }
-
-        public ScriptedHandler Never()
-        {
-            _answers.Enqueue(async (_, ct) =>
-            {
-                // Cancellation runs inside FakeTimeProvider.Advance: the time recorded is the timer's, not the test loop's.
-                // Registered after the delay's own callback, so it runs first (callbacks run last-registered first).
-                var never = Task.Delay(Timeout.Infinite, ct);
-                using (ct.Register(() => CancelledAt = _time.GetUtcNow())) await never;
-                throw new InvalidOperationException();
-            });
-            return this;
-        }
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-        {
-            lock (Requests) Requests.Add((request.Method, request.RequestUri!.AbsolutePath, _time.GetUtcNow(), request.Headers));
-            if (_answers.Count == 0) throw new InvalidOperationException($"no scripted answer for {request.Method} {request.RequestUri}");
-            return _answers.Dequeue()(request, ct);
-        }
-    }
-
-    private static (CxpaClient Client, ScriptedHandler Handler, FakeTimeProvider Time) Create(Action<CxpaCallOptions>? configure = null)
+    private static (CxpaClient Client, MockTransport Handler, FakeTimeProvider Time) Create(Action<CxpaCallOptions>? configure = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
-        var handler = new ScriptedHandler(time);
+        var handler = new MockTransport(time);
         var options = new CxpaCallOptions { Handler = handler, TimeProvider = time, RequestTimeout = TimeSpan.FromHours(1), ReadTimeout = TimeSpan.FromHours(1) };
         configure?.Invoke(options);
         return (new CxpaClient(new CxpaEndpoint(Base, CxpaAuthKind.IngestApiKey, Secret.FromString("cxpa_test_key")), options), handler, time);
@@ -83,7 +38,7 @@ public sealed class TransportTests
         var run = await Drive(time, client.GetRunAsync(42, 7, CancellationToken.None));
         Assert.Equal(7, run.RunId);
         Assert.Equal(3, h.Requests.Count);
-        Assert.All(h.Requests, r => Assert.Equal("/api/agents/42/runs/7", r.Path));
+        Assert.All(h.Requests, r => Assert.Equal("/api/agents/42/runs/7", r.Uri.AbsolutePath));
     }
 
     [Fact]
@@ -226,7 +181,7 @@ public sealed class TransportTests
         var (client, h, time) = Create();
         h.Answer(HttpStatusCode.OK, RunRow);
         await Drive(time, client.GetRunAsync(42, 7, CancellationToken.None));
-        var headers = h.Requests[0].Headers;
+        var headers = h.Requests[0].Message.Headers;
         Assert.Equal("Bearer", headers.Authorization!.Scheme);
         Assert.Equal("cxpa_test_key", headers.Authorization.Parameter);
         Assert.Contains(headers.Accept, a => a.MediaType == "application/json");

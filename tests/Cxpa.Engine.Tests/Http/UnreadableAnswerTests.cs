@@ -23,10 +23,10 @@ public sealed class UnreadableAnswerTests
         public string? Refuses(string key) => key == "psobject" ? "a key the test refuses" : null;
     }
 
-    private static (CxpaClient Client, MutHttpHandler Handler, FakeTimeProvider Time) Create(IJsonObjectFactory? factory = null)
+    private static (CxpaClient Client, MockTransport Handler, FakeTimeProvider Time) Create(IJsonObjectFactory? factory = null)
     {
         var time = new FakeTimeProvider(Start);
-        var handler = new MutHttpHandler(time);
+        var handler = new MockTransport(time);
         var options = new CxpaCallOptions { Handler = handler, TimeProvider = time, RequestTimeout = TimeSpan.FromHours(1), ReadTimeout = TimeSpan.FromHours(1), MaximumRetryCount = 0 };
         if (factory != null) options.ObjectFactory = factory;
         return (new CxpaClient(new CxpaEndpoint(new Uri("https://cxpa.test/"), CxpaAuthKind.IngestApiKey, Secret.FromString("cxpa_test_key")), options), handler, time);

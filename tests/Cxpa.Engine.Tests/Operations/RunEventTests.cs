@@ -1,8 +1,8 @@
 using System.Net;
-using System.Text;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Json;
 using Cxpa.Engine.Operations;
+using Cxpa.Engine.Tests.Support;
 using Xunit;
 
 namespace Cxpa.Engine.Tests.Operations;
@@ -87,12 +87,13 @@ public sealed class RunEventTests
     [Fact]
     public async Task The_client_sends_the_event_body_with_the_agent_key_and_reads_the_answer()
     {
-        var handler = new RecordingHandler("""{"ok":true,"status":"completed"}""");
+        var handler = new MockTransport().Always(HttpStatusCode.OK, """{"ok":true,"status":"completed"}""");
         var client = new CxpaClient(new CxpaEndpoint(new Uri("https://cxpa.test/"), CxpaAuthKind.AgentApiKey, Secret.FromString("agent-key")),
             new CxpaCallOptions { Handler = handler, MaximumRetryCount = 0 });
         var r = await client.SendRunEventAsync(88, new RunCompleteEvent(2), CancellationToken.None);
-        Assert.Equal("POST /api/runs/88/callback", handler.Line);
-        Assert.Equal("""{"type":"output","outputs":2,"complete":true}""", handler.Body);
+        var sent = Assert.Single(handler.Requests);
+        Assert.Equal("POST /api/runs/88/callback", sent.Line);
+        Assert.Equal("""{"type":"output","outputs":2,"complete":true}""", sent.Text);
         Assert.Equal("complete", r.Event);
         Assert.Equal("completed", r.Status);
         Assert.Equal(88, r.RunId);
@@ -101,26 +102,11 @@ public sealed class RunEventTests
     [Fact]
     public async Task An_event_needs_an_agent_API_key_and_nothing_is_sent_with_another_secret()
     {
-        var handler = new RecordingHandler("{}");
+        var handler = new MockTransport().Always(HttpStatusCode.OK, "{}");
         var client = new CxpaClient(new CxpaEndpoint(new Uri("https://cxpa.test/"), CxpaAuthKind.IngestApiKey, Secret.FromString("k")),
             new CxpaCallOptions { Handler = handler });
         var ex = await Assert.ThrowsAsync<CxpaConfigurationException>(() => client.SendRunEventAsync(1, new RunStartedEvent(), CancellationToken.None));
         Assert.Equal("WrongKeyKind", ex.ErrorId);
-        Assert.Null(handler.Line);
-    }
-
-    private sealed class RecordingHandler : HttpMessageHandler
-    {
-        private readonly string _answer;
-        public RecordingHandler(string answer) => _answer = answer;
-        public string? Line { get; private set; }
-        public string? Body { get; private set; }
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-        {
-            Line = request.Method + " " + request.RequestUri!.AbsolutePath;
-            Body = request.Content == null ? null : Encoding.UTF8.GetString(await request.Content.ReadAsByteArrayAsync(ct));
-            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(_answer, Encoding.UTF8, "application/json") };
-        }
+        Assert.Empty(handler.Requests);
     }
 }

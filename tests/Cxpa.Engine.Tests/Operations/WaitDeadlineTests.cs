@@ -2,6 +2,7 @@ using System.Net;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Time;
 using Cxpa.Engine.Runs;
+using Cxpa.Engine.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -86,13 +87,13 @@ public sealed class WaitDeadlineTests
     public async Task A_client_whose_deadline_has_passed_sends_nothing_and_names_the_run()
     {
         var time = new FakeTimeProvider(Start);
-        var handler = new CountingHandler();
+        var handler = new MockTransport(time).Always(HttpStatusCode.OK);
         var options = new CxpaCallOptions { Handler = handler, TimeProvider = time, Deadline = WaitDeadline.Start(5, time) };
         var client = new CxpaClient(new CxpaEndpoint(new Uri("https://cxpa.test/"), CxpaAuthKind.IngestApiKey, Secret.FromString("k")), options);
         time.Advance(TimeSpan.FromSeconds(5));
         var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => client.GetRunAsync(42, 7, CancellationToken.None));
         Assert.Equal(7, ex.RunId);
-        Assert.Equal(0, handler.Calls);
+        Assert.Empty(handler.Requests);
     }
 
     [Fact]
@@ -101,18 +102,7 @@ public sealed class WaitDeadlineTests
         var time = new FakeTimeProvider(Start);
         var d = WaitDeadline.Start(5, time);
         var client = new CxpaClient(new CxpaEndpoint(new Uri("https://cxpa.test/"), CxpaAuthKind.IngestApiKey, Secret.FromString("k")),
-            new CxpaCallOptions { Handler = new CountingHandler(), TimeProvider = time, Deadline = d });
+            new CxpaCallOptions { Handler = new MockTransport(time).Always(HttpStatusCode.OK), TimeProvider = time, Deadline = d });
         Assert.Same(d, new RunWaiter(client, new[] { new Run { RunId = 1, AgentId = 2, Status = "running" } }).Deadline);
-    }
-
-    private sealed class CountingHandler : HttpMessageHandler
-    {
-        public int Calls { get; private set; }
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-        {
-            Calls++;
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
-        }
     }
 }

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Text;
 using Cxpa.Engine.Http;
 using Cxpa.Engine.Time;
 using Cxpa.Engine.Runs;
+using Cxpa.Engine.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using static Cxpa.Engine.Tests.Support.MutHttpDrive;
@@ -22,46 +22,7 @@ public sealed class RunWaiterResilienceTests
     private const string Running = """{"id":7,"agent_id":42,"status":"running"}""";
     private const string Completed = """{"id":7,"agent_id":42,"status":"completed","output":{"ok":true}}""";
 
-    private sealed class ScriptedHandler : HttpMessageHandler
-    {
-        private readonly Queue<Func<CancellationToken, Task<HttpResponseMessage>>> _answers = new();
-        private readonly TimeProvider _time;
-        public ScriptedHandler(TimeProvider time) => _time = time;
-        public List<(string Path, DateTimeOffset At)> Requests { get; } = new();
-
-        public ScriptedHandler Answer(HttpStatusCode status, string? json = null, int times = 1, TimeSpan? retryAfter = null)
-        {
-            for (int i = 0; i < times; i++)
-                _answers.Enqueue(_ =>
-                {
-                    var r = new HttpResponseMessage(status);
-                    if (json != null) r.Content = new StringContent(json, Encoding.UTF8, "application/json");
-                    if (retryAfter != null) r.Headers.RetryAfter = new RetryConditionHeaderValue(retryAfter.Value);
-                    return Task.FromResult(r);
-                });
-            return this;
-        }
-
-        public ScriptedHandler Throw(Func<Exception> ex, int times = 1)
-        {
-            for (int i = 0; i < times; i++) _answers.Enqueue(_ => Task.FromException<HttpResponseMessage>(ex()));
-            return this;
-        }
-
-        /// <summary>A request that never gets an answer (until its timeout cancels it).</summary>
-        public ScriptedHandler Never()
-        {
-            _answers.Enqueue(async ct => { await Task.Delay(Timeout.Infinite, ct); throw new InvalidOperationException(); });
-            return this;
-        }
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-        {
-            lock (Requests) Requests.Add((request.RequestUri!.AbsolutePath, _time.GetUtcNow()));
-            if (_answers.Count == 0) throw new InvalidOperationException($"no scripted answer for {request.Method} {request.RequestUri}");
-            return _answers.Dequeue()(ct);
-        }
-    }
+    private static Action<HttpResponseMessage> RetryAfter(TimeSpan wait) => r => r.Headers.RetryAfter = new RetryConditionHeaderValue(wait);
 
     private sealed class ListLog : ICxpaLog
     {
@@ -72,10 +33,10 @@ public sealed class RunWaiterResilienceTests
         public void Debug(string message) { }
     }
 
-    private static (RunWaiter Waiter, ScriptedHandler Handler, FakeTimeProvider Time, ListLog Log) Create(Action<CxpaCallOptions>? configure = null)
+    private static (RunWaiter Waiter, MockTransport Handler, FakeTimeProvider Time, ListLog Log) Create(Action<CxpaCallOptions>? configure = null)
     {
         var time = new FakeTimeProvider(Start);
-        var handler = new ScriptedHandler(time);
+        var handler = new MockTransport(time);
         var log = new ListLog();
         // No per-request retries unless a test asks: each scripted failure is one failed poll of the wait.
         var options = new CxpaCallOptions
@@ -181,8 +142,8 @@ public sealed class RunWaiterResilienceTests
     public async Task Retry_after_sets_the_next_poll()
     {
         var (waiter, h, time, log) = Create();
-        h.Answer(HttpStatusCode.ServiceUnavailable, retryAfter: TimeSpan.FromSeconds(7))
-         .Answer(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(12))
+        h.Answer(HttpStatusCode.ServiceUnavailable, shape: RetryAfter(TimeSpan.FromSeconds(7)))
+         .Answer(HttpStatusCode.TooManyRequests, shape: RetryAfter(TimeSpan.FromSeconds(12)))
          .Answer(HttpStatusCode.OK, Completed);
         var done = await Drive(time, waiter.NextAsync(CancellationToken.None));
         Assert.Equal("completed", Assert.Single(done).Status);
@@ -195,7 +156,7 @@ public sealed class RunWaiterResilienceTests
     public async Task A_retry_after_longer_than_the_maximum_is_capped()
     {
         var (waiter, h, time, _) = Create(o => o.MaximumRetryAfter = TimeSpan.FromSeconds(20));
-        h.Answer(HttpStatusCode.ServiceUnavailable, retryAfter: TimeSpan.FromHours(2)).Answer(HttpStatusCode.OK, Completed);
+        h.Answer(HttpStatusCode.ServiceUnavailable, shape: RetryAfter(TimeSpan.FromHours(2))).Answer(HttpStatusCode.OK, Completed);
         await Drive(time, waiter.NextAsync(CancellationToken.None));
         var gap = h.Requests[1].At - h.Requests[0].At;
         Assert.True(gap >= TimeSpan.FromSeconds(20) && gap < TimeSpan.FromMinutes(1), gap.ToString());
@@ -220,7 +181,7 @@ public sealed class RunWaiterResilienceTests
     public async Task The_deadline_wins_over_a_longer_retry_after()
     {
         var (waiter, h, time, _) = Create(o => o.Deadline = WaitDeadline.At(Start.AddSeconds(30), o.TimeProvider));
-        h.Answer(HttpStatusCode.ServiceUnavailable, retryAfter: TimeSpan.FromSeconds(60));
+        h.Answer(HttpStatusCode.ServiceUnavailable, shape: RetryAfter(TimeSpan.FromSeconds(60)));
         await Assert.ThrowsAsync<CxpaTimeoutException>(() => Drive(time, waiter.NextAsync(CancellationToken.None)));
         Assert.InRange(time.GetUtcNow(), Start.AddSeconds(30), Start.AddSeconds(31));
         Assert.Single(h.Requests);

@@ -31,15 +31,15 @@ public sealed class RunWaiterScheduleTests
     }
 
     /// <summary>A transport where each run answers "running" until its own number of polls, then "completed".</summary>
-    private static MutdlRouter RunsDoneAfter(MutdlClock clock, IReadOnlyDictionary<long, int> pollsUntilDone)
+    private static MockTransport RunsDoneAfter(MutdlClock clock, IReadOnlyDictionary<long, int> pollsUntilDone)
     {
         var polls = new Dictionary<long, int>();
-        return new MutdlRouter(clock, r =>
+        return new MockTransport(clock).Otherwise(r =>
         {
-            var id = MutdlRouter.RunIdOf(r);
+            var id = MutdlAnswers.RunIdOf(r);
             int n;
             lock (polls) n = polls[id] = polls.GetValueOrDefault(id) + 1;
-            return MutdlRouter.RunRow(id, n >= pollsUntilDone[id] ? "completed" : "running");
+            return MutdlAnswers.RunRow(id, n >= pollsUntilDone[id] ? "completed" : "running");
         });
     }
 
@@ -51,7 +51,7 @@ public sealed class RunWaiterScheduleTests
         var e = Assert.Throws<ArgumentNullException>(() => new RunWaiter(null!, new[] { Pending(1) }));
         Assert.Equal("client", e.ParamName);
         var clock = new MutdlClock(Start);
-        var client = Client(clock, new MutdlRouter(clock, _ => throw new InvalidOperationException("no request expected")));
+        var client = Client(clock, new MockTransport(clock).Otherwise(_ => throw new InvalidOperationException("no request expected")));
         var a = Assert.Throws<ArgumentException>(() => new RunWaiter(client, new[] { Pending(1), new Run { RunId = 5, Status = "running" } }));
         Assert.Contains("Run 5 has no agent id", a.Message);
     }
@@ -60,7 +60,7 @@ public sealed class RunWaiterScheduleTests
     public async Task Runs_already_terminal_come_back_at_once_without_a_request_and_a_run_named_twice_is_waited_on_once()
     {
         var clock = new MutdlClock(Start);
-        var router = new MutdlRouter(clock, _ => throw new InvalidOperationException("no request expected"));
+        var router = new MockTransport(clock).Otherwise(_ => throw new InvalidOperationException("no request expected"));
         var waiter = new RunWaiter(Client(clock, router), new[]
         {
             Pending(3), new Run { RunId = 9, AgentId = 42, Status = "Completed" }, Pending(3), Pending(5),
@@ -80,7 +80,7 @@ public sealed class RunWaiterScheduleTests
     public async Task A_waiter_with_nothing_to_wait_on_is_done_and_returns_nothing()
     {
         var clock = new MutdlClock(Start);
-        var router = new MutdlRouter(clock, _ => throw new InvalidOperationException("no request expected"));
+        var router = new MockTransport(clock).Otherwise(_ => throw new InvalidOperationException("no request expected"));
         var waiter = new RunWaiter(Client(clock, router), Array.Empty<Run>());
         Assert.True(waiter.IsDone);
         Assert.Empty(await waiter.NextAsync(CancellationToken.None));
@@ -92,7 +92,7 @@ public sealed class RunWaiterScheduleTests
     public void The_defaults_are_a_quarter_second_growing_to_five_seconds_eight_at_once_and_the_clients_deadline()
     {
         var clock = new MutdlClock(Start);
-        var router = new MutdlRouter(clock, _ => throw new InvalidOperationException());
+        var router = new MockTransport(clock).Otherwise(_ => throw new InvalidOperationException());
         var plain = new RunWaiter(Client(clock, router), new[] { Pending(1) });
         Assert.Equal(TimeSpan.FromMilliseconds(250), plain.MinimumInterval);
         Assert.Equal(TimeSpan.FromSeconds(5), plain.MaximumInterval);
@@ -191,11 +191,11 @@ public sealed class RunWaiterScheduleTests
     {
         var clock = new MutdlClock(Start);
         var polls = 0;
-        var router = new MutdlRouter(clock, r =>
+        var router = new MockTransport(clock).Otherwise(r =>
         {
-            var id = MutdlRouter.RunIdOf(r);
+            var id = MutdlAnswers.RunIdOf(r);
             Interlocked.Increment(ref polls);
-            return MutdlRouter.RunRow(id, id == 4 ? "completed" : "waiting");
+            return MutdlAnswers.RunRow(id, id == 4 ? "completed" : "waiting");
         });
         var waiter = new RunWaiter(Client(clock, router), new[] { Pending(9), Pending(4), Pending(6), Pending(2) });
         var done = await clock.RunAsync(waiter.NextAsync(CancellationToken.None));
@@ -209,10 +209,10 @@ public sealed class RunWaiterScheduleTests
     public async Task The_input_a_run_was_started_with_is_kept_when_the_row_has_none_and_the_rows_own_wins()
     {
         var clock = new MutdlClock(Start);
-        var router = new MutdlRouter(clock, r =>
+        var router = new MockTransport(clock).Otherwise(r =>
         {
-            var id = MutdlRouter.RunIdOf(r);
-            return MutdlRouter.RunRow(id, "completed", id == 2 ? """{"from":"row"}""" : null);
+            var id = MutdlAnswers.RunIdOf(r);
+            return MutdlAnswers.RunRow(id, "completed", id == 2 ? """{"from":"row"}""" : null);
         });
         var waiter = new RunWaiter(Client(clock, router), new[] { Pending(1, "given"), Pending(2, "given") });
         var done = await clock.RunAsync(waiter.NextAsync(CancellationToken.None));
@@ -233,9 +233,9 @@ public sealed class RunWaiterScheduleTests
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var waiting = new List<TaskCompletionSource>();
         const int runs = 10;
-        var router = new MutdlRouter(clock, async (r, ct) =>
+        var router = new MockTransport(clock).Otherwise(async (r, ct) =>
         {
-            var id = MutdlRouter.RunIdOf(r);
+            var id = MutdlAnswers.RunIdOf(r);
             var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (waiting)
             {
@@ -252,7 +252,7 @@ public sealed class RunWaiterScheduleTests
             }
             await mine.Task.WaitAsync(ct);
             lock (waiting) inFlight--;
-            return MutdlRouter.RunRow(id, "completed");
+            return MutdlAnswers.RunRow(id, "completed");
         });
         var waiter = new RunWaiter(Client(clock, router), Enumerable.Range(1, runs).Select(i => Pending(i))) { Concurrency = concurrency };
         var done = await clock.RunAsync(waiter.NextAsync(CancellationToken.None));
@@ -267,12 +267,12 @@ public sealed class RunWaiterScheduleTests
         var clock = new MutdlClock(Start);
         var answers = new Queue<HttpResponseMessage>(new[]
         {
-            MutdlRouter.Json(HttpStatusCode.ServiceUnavailable, """{"error":"busy"}""", TimeSpan.FromSeconds(7)),
-            MutdlRouter.RunRow(7, "running"),
-            MutdlRouter.Json(HttpStatusCode.TooManyRequests, """{"error":"slow down"}""", TimeSpan.FromMilliseconds(100)),
-            MutdlRouter.RunRow(7, "completed"),
+            MutdlAnswers.Json(HttpStatusCode.ServiceUnavailable, """{"error":"busy"}""", TimeSpan.FromSeconds(7)),
+            MutdlAnswers.RunRow(7, "running"),
+            MutdlAnswers.Json(HttpStatusCode.TooManyRequests, """{"error":"slow down"}""", TimeSpan.FromMilliseconds(100)),
+            MutdlAnswers.RunRow(7, "completed"),
         });
-        var router = new MutdlRouter(clock, _ => answers.Dequeue());
+        var router = new MockTransport(clock).Otherwise(_ => answers.Dequeue());
         var waiter = new RunWaiter(Client(clock, router), new[] { Pending(7) });
         await clock.RunAsync(waiter.NextAsync(CancellationToken.None));
         // 7 s from Retry-After, then the schedule (375 ms, then 562.5 ms: a Retry-After of 100 ms does not shorten it).
@@ -287,14 +287,14 @@ public sealed class RunWaiterScheduleTests
         {
             var clock = new MutdlClock(Start);
             var round = new Dictionary<long, int>();
-            var router = new MutdlRouter(clock, r =>
+            var router = new MockTransport(clock).Otherwise(r =>
             {
-                var id = MutdlRouter.RunIdOf(r);
+                var id = MutdlAnswers.RunIdOf(r);
                 int n;
                 lock (round) n = round[id] = round.GetValueOrDefault(id) + 1;
-                if (n > 1) return MutdlRouter.RunRow(id, "completed");
+                if (n > 1) return MutdlAnswers.RunRow(id, "completed");
                 var ra = id switch { 1 => 3, 2 => 8, _ => 2 };
-                return MutdlRouter.Json(HttpStatusCode.ServiceUnavailable, """{"error":"busy"}""", TimeSpan.FromSeconds(ra));
+                return MutdlAnswers.Json(HttpStatusCode.ServiceUnavailable, """{"error":"busy"}""", TimeSpan.FromSeconds(ra));
             });
             var waiter = new RunWaiter(Client(clock, router, configure: o => o.MaximumRetryAfter = TimeSpan.FromSeconds(cap)),
                 new[] { Pending(1), Pending(2), Pending(3) });
@@ -312,13 +312,13 @@ public sealed class RunWaiterScheduleTests
         var log = new MutdlLog();
         var answers = new Queue<Func<HttpResponseMessage>>(new Func<HttpResponseMessage>[]
         {
-            () => MutdlRouter.Json(HttpStatusCode.ServiceUnavailable, """{"error":"busy","code":"overloaded"}""", TimeSpan.FromSeconds(3)),
-            () => MutdlRouter.Json(HttpStatusCode.TooManyRequests, """{"error":"slow"}""", TimeSpan.FromSeconds(1)),
-            () => MutdlRouter.Json(HttpStatusCode.BadGateway, """{"error":"gateway"}"""),
+            () => MutdlAnswers.Json(HttpStatusCode.ServiceUnavailable, """{"error":"busy","code":"overloaded"}""", TimeSpan.FromSeconds(3)),
+            () => MutdlAnswers.Json(HttpStatusCode.TooManyRequests, """{"error":"slow"}""", TimeSpan.FromSeconds(1)),
+            () => MutdlAnswers.Json(HttpStatusCode.BadGateway, """{"error":"gateway"}"""),
             () => throw new HttpRequestException("refused"),
-            () => MutdlRouter.RunRow(7, "completed"),
+            () => MutdlAnswers.RunRow(7, "completed"),
         });
-        var router = new MutdlRouter(clock, _ => answers.Dequeue()());
+        var router = new MockTransport(clock).Otherwise(_ => answers.Dequeue()());
         var waiter = new RunWaiter(Client(clock, router, log), new[] { Pending(7) }) { MinimumInterval = TimeSpan.FromSeconds(2), MaximumInterval = TimeSpan.FromSeconds(2) };
         await clock.RunAsync(waiter.NextAsync(CancellationToken.None));
 
@@ -341,10 +341,10 @@ public sealed class RunWaiterScheduleTests
         var clock = new MutdlClock(Start);
         var log = new MutdlLog();
         var calls = 0;
-        var router = new MutdlRouter(clock, async (r, ct) =>
+        var router = new MockTransport(clock).Otherwise(async (r, ct) =>
         {
             if (Interlocked.Increment(ref calls) == 1) await Task.Delay(Timeout.Infinite, ct);
-            return MutdlRouter.RunRow(7, "completed");
+            return MutdlAnswers.RunRow(7, "completed");
         });
         // A request timeout shorter than MutdlClock.LongTimer: the clock runs it out like any wait.
         var waiter = new RunWaiter(Client(clock, router, log, o => o.RequestTimeout = TimeSpan.FromSeconds(10)), new[] { Pending(7) });
@@ -360,9 +360,9 @@ public sealed class RunWaiterScheduleTests
         var log = new MutdlLog(verbose: false);
         var answers = new Queue<HttpResponseMessage>(new[]
         {
-            MutdlRouter.Json(HttpStatusCode.ServiceUnavailable, """{"error":"busy"}"""), MutdlRouter.RunRow(7, "completed"),
+            MutdlAnswers.Json(HttpStatusCode.ServiceUnavailable, """{"error":"busy"}"""), MutdlAnswers.RunRow(7, "completed"),
         });
-        var router = new MutdlRouter(clock, _ => answers.Dequeue());
+        var router = new MockTransport(clock).Otherwise(_ => answers.Dequeue());
         var waiter = new RunWaiter(Client(clock, router, log), new[] { Pending(7) });
         await clock.RunAsync(waiter.NextAsync(CancellationToken.None));
         Assert.Equal(1, waiter.TransientFailures);
@@ -373,9 +373,9 @@ public sealed class RunWaiterScheduleTests
     public async Task A_400_ends_the_wait_of_its_run_and_failures_are_taken_once()
     {
         var clock = new MutdlClock(Start);
-        var router = new MutdlRouter(clock, r => MutdlRouter.RunIdOf(r) == 1
-            ? MutdlRouter.Json(HttpStatusCode.BadRequest, """{"error":"bad"}""")
-            : MutdlRouter.RunRow(2, "running"));
+        var router = new MockTransport(clock).Otherwise(r => MutdlAnswers.RunIdOf(r) == 1
+            ? MutdlAnswers.Json(HttpStatusCode.BadRequest, """{"error":"bad"}""")
+            : MutdlAnswers.RunRow(2, "running"));
         var waiter = new RunWaiter(Client(clock, router), new[] { Pending(1), Pending(2) });
         var done = await clock.RunAsync(waiter.NextAsync(CancellationToken.None));
         Assert.Empty(done);
@@ -392,7 +392,7 @@ public sealed class RunWaiterScheduleTests
     public async Task An_answer_about_another_run_is_an_error_of_the_wait_not_a_failure_of_the_run()
     {
         var clock = new MutdlClock(Start);
-        var router = new MutdlRouter(clock, _ => MutdlRouter.RunRow(8, "completed"));
+        var router = new MockTransport(clock).Otherwise(_ => MutdlAnswers.RunRow(8, "completed"));
         var waiter = new RunWaiter(Client(clock, router), new[] { Pending(7) });
         var ex = await Assert.ThrowsAsync<CxpaApiException>(() => clock.RunAsync(waiter.NextAsync(CancellationToken.None)));
         Assert.Equal(200, ex.Status);
@@ -420,7 +420,7 @@ public sealed class RunWaiterScheduleTests
     public async Task A_deadline_already_passed_sends_nothing_and_names_how_many_runs_are_left()
     {
         var clock = new MutdlClock(Start);
-        var router = new MutdlRouter(clock, _ => throw new InvalidOperationException("no request expected"));
+        var router = new MockTransport(clock).Otherwise(_ => throw new InvalidOperationException("no request expected"));
         var waiter = new RunWaiter(Client(clock, router), new[] { Pending(1), Pending(2) }) { Deadline = WaitDeadline.At(Start, clock) };
         var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => waiter.NextAsync(CancellationToken.None));
         Assert.Equal("2 runs did not finish within the time allowed for the wait.", ex.Message);
@@ -441,7 +441,7 @@ public sealed class RunWaiterScheduleTests
     }
 
     private static RunWaiter Bare(MutdlClock clock, DateTimeOffset? clientDeadline = null)
-        => new(Client(clock, new MutdlRouter(clock, _ => throw new InvalidOperationException()), configure: o => o.Deadline = clientDeadline == null ? null : WaitDeadline.At(clientDeadline.Value, clock)), new[] { Pending(1) });
+        => new(Client(clock, new MockTransport(clock).Otherwise(_ => throw new InvalidOperationException()), configure: o => o.Deadline = clientDeadline == null ? null : WaitDeadline.At(clientDeadline.Value, clock)), new[] { Pending(1) });
 
     private static CxpaApiException Api(int status) => new("x", status, null, null, null, 1, "GET", "api/agents/42/runs/1");
 

@@ -1,72 +1,8 @@
-using System.Net;
 using System.Text;
 using Cxpa.Engine.Http;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Cxpa.Engine.Tests.Support;
-
-/// <summary>
-/// A scripted transport for the HTTP core: each request takes the next scripted answer and is recorded with its headers,
-/// its body and the fake time at which it arrived.
-/// </summary>
-public sealed class MutHttpHandler : HttpMessageHandler
-{
-    private readonly Queue<Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>>> _answers = new();
-    private readonly TimeProvider _time;
-    public MutHttpHandler(TimeProvider time) => _time = time;
-
-    public sealed record Seen(HttpMethod Method, Uri Uri, DateTimeOffset At, HttpRequestMessage Message, byte[]? Body, string? ContentType);
-    public List<Seen> Requests { get; } = new();
-    /// <summary>The fake time at which a request that never got an answer was cancelled.</summary>
-    public DateTimeOffset? CancelledAt { get; private set; }
-
-    public MutHttpHandler Answer(HttpStatusCode status, string? body = null, Action<HttpResponseMessage>? shape = null, string mediaType = "application/json")
-    {
-        _answers.Enqueue((_, _) =>
-        {
-            var r = new HttpResponseMessage(status);
-            if (body != null) r.Content = new StringContent(body, Encoding.UTF8, mediaType);
-            shape?.Invoke(r);
-            return Task.FromResult(r);
-        });
-        return this;
-    }
-
-    public MutHttpHandler Body(HttpStatusCode status, Stream body, long? contentLength = null)
-    {
-        _answers.Enqueue((_, _) =>
-        {
-            var r = new HttpResponseMessage(status) { Content = new StreamContent(body) };
-            r.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
-            if (contentLength != null) r.Content.Headers.ContentLength = contentLength;
-            return Task.FromResult(r);
-        });
-        return this;
-    }
-
-    public MutHttpHandler Throw(Exception ex) { _answers.Enqueue((_, _) => Task.FromException<HttpResponseMessage>(ex)); return this; }
-
-    public MutHttpHandler Run(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> answer) { _answers.Enqueue(answer); return this; }
-
-    public MutHttpHandler Never()
-    {
-        _answers.Enqueue(async (_, ct) =>
-        {
-            var never = Task.Delay(Timeout.Infinite, ct);
-            using (ct.Register(() => CancelledAt = _time.GetUtcNow())) await never;
-            throw new InvalidOperationException();
-        });
-        return this;
-    }
-
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-    {
-        byte[]? body = request.Content == null ? null : await request.Content.ReadAsByteArrayAsync(ct);
-        lock (Requests) Requests.Add(new Seen(request.Method, request.RequestUri!, _time.GetUtcNow(), request, body, request.Content?.Headers.ContentType?.ToString()));
-        if (_answers.Count == 0) throw new InvalidOperationException($"no scripted answer for {request.Method} {request.RequestUri}");
-        return await _answers.Dequeue()(request, ct);
-    }
-}
 
 /// <summary>An answer body that records whether it was disposed.</summary>
 public sealed class MutHttpTrackedContent : StreamContent

@@ -72,29 +72,9 @@ public sealed class MutdlClock : TimeProvider
     }
 }
 
-/// <summary>A transport that answers each request with a function of it, and records the requests and when they came.</summary>
-public sealed class MutdlRouter : HttpMessageHandler
+/// <summary>Answers for the run waiter's tests, made by the functions they give <see cref="MockTransport.Otherwise(Func{HttpRequestMessage, HttpResponseMessage})"/>.</summary>
+public static class MutdlAnswers
 {
-    private readonly TimeProvider _time;
-    private readonly Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> _answer;
-
-    public MutdlRouter(TimeProvider time, Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> answer)
-    {
-        _time = time;
-        _answer = answer;
-    }
-
-    public MutdlRouter(TimeProvider time, Func<HttpRequestMessage, HttpResponseMessage> answer)
-        : this(time, (r, _) => Task.FromResult(answer(r))) { }
-
-    public List<(string Path, DateTimeOffset At)> Requests { get; } = new();
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-    {
-        lock (Requests) Requests.Add((request.RequestUri!.AbsolutePath, _time.GetUtcNow()));
-        return _answer(request, ct);
-    }
-
     /// <summary>A JSON answer, with an optional Retry-After in seconds.</summary>
     public static HttpResponseMessage Json(HttpStatusCode status, string json, TimeSpan? retryAfter = null)
     {
