@@ -115,14 +115,14 @@ public sealed class HeaderAndProxyRulesTests
     private sealed class Rig
     {
         public readonly FakeTimeProvider Time = new(Start);
-        public readonly MutHttpHandler Handler;
+        public readonly MockTransport Handler;
         public readonly MutHttpLog Log = new(verbose: false) { IsDebugEnabled = true };
         public readonly CxpaCallOptions Options;
         public readonly CxpaEndpoint Endpoint = new(new Uri("https://cxpa.test/"), CxpaAuthKind.IngestApiKey, Secret.FromString("cxpa_test_key"));
 
         public Rig()
         {
-            Handler = new MutHttpHandler(Time);
+            Handler = new MockTransport(Time);
             Options = new CxpaCallOptions { Handler = Handler, TimeProvider = Time, Log = Log, MaximumRetryCount = 0, RequestTimeout = TimeSpan.FromHours(1), ReadTimeout = TimeSpan.FromHours(1) };
         }
 
