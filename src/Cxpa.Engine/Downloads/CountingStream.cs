@@ -1,6 +1,7 @@
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using Cxpa.Engine.Http;
 
 namespace Cxpa.Engine.Downloads
 {

@@ -1,8 +1,6 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.IO.Compression;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Text;
@@ -82,11 +80,9 @@ namespace Cxpa.Engine.Http
             var code = (int)resp.StatusCode;
             // A download's 2xx body is the caller's; its error answers (JSON) are decoded like any other.
             if (m.Operation.StreamsAnswer && code >= 200 && code < 300) return;
-            var encodings = resp.Content.Headers.ContentEncoding;
-            if (encodings.Count == 0) return;
-            var list = new List<string>(encodings);
-            foreach (var e in list)
-                if (!IsKnown(e)) return; // left as is: the JSON reader reports it as not JSON
+            var list = ContentDecoding.Encodings(resp.Content.Headers.ContentEncoding);
+            if (list.Length == 0) return;
+            if (!ContentDecoding.CanDecode(list)) return; // left as is: the JSON reader reports it as not JSON
             var old = resp.Content;
             var decoded = new DecodingContent(old, list);
             foreach (var h in old.Headers)
@@ -95,21 +91,13 @@ namespace Cxpa.Engine.Http
             resp.Content = decoded;
         }
 
-        private static bool IsKnown(string e)
-            => e.Equals("gzip", StringComparison.OrdinalIgnoreCase) || e.Equals("x-gzip", StringComparison.OrdinalIgnoreCase)
-            || e.Equals("deflate", StringComparison.OrdinalIgnoreCase) || e.Equals("identity", StringComparison.OrdinalIgnoreCase)
-#if NET8_0_OR_GREATER
-            || e.Equals("br", StringComparison.OrdinalIgnoreCase)
-#endif
-            ;
-
         /// <summary>The decoded view of a content (encodings undone last-applied first); it owns the original.</summary>
         private sealed class DecodingContent : HttpContent
         {
             private readonly HttpContent _inner;
-            private readonly List<string> _encodings;
+            private readonly string[] _encodings;
 
-            internal DecodingContent(HttpContent inner, List<string> encodings)
+            internal DecodingContent(HttpContent inner, string[] encodings)
             {
                 _inner = inner;
                 _encodings = encodings;
@@ -117,25 +105,7 @@ namespace Cxpa.Engine.Http
 
             protected override async Task<Stream> CreateContentReadStreamAsync()
             {
-                var s = await _inner.ReadAsStreamAsync().ConfigureAwait(false);
-                for (int i = _encodings.Count - 1; i >= 0; i--) s = Decode(_encodings[i], s);
-                return s;
-            }
-
-            private static Stream Decode(string e, Stream s)
-            {
-                if (e.Equals("gzip", StringComparison.OrdinalIgnoreCase) || e.Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
-                    return new GZipStream(s, CompressionMode.Decompress);
-                if (e.Equals("deflate", StringComparison.OrdinalIgnoreCase))
-#if NET8_0_OR_GREATER
-                    return new ZLibStream(s, CompressionMode.Decompress);
-#else
-                    return new ZLibHeaderSkippingStream(s);
-#endif
-#if NET8_0_OR_GREATER
-                if (e.Equals("br", StringComparison.OrdinalIgnoreCase)) return new BrotliStream(s, CompressionMode.Decompress);
-#endif
-                return s;
+                return ContentDecoding.Decode(await _inner.ReadAsStreamAsync().ConfigureAwait(false), _encodings);
             }
 
             protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
@@ -156,48 +126,6 @@ namespace Cxpa.Engine.Http
                 base.Dispose(disposing);
             }
         }
-
-#if !NET8_0_OR_GREATER
-        /// <summary>HTTP deflate is a zlib stream: its 2-byte header is skipped before the raw deflate data.</summary>
-        private sealed class ZLibHeaderSkippingStream : Stream
-        {
-            private readonly Stream _inner;
-            private Stream? _deflate;
-
-            internal ZLibHeaderSkippingStream(Stream inner) => _inner = inner;
-
-            public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, System.Threading.CancellationToken.None).GetAwaiter().GetResult();
-
-            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, System.Threading.CancellationToken cancellationToken)
-            {
-                if (_deflate == null)
-                {
-                    var head = new byte[2];
-                    int got = 0, n;
-                    while (got < 2 && (n = await _inner.ReadAsync(head, got, 2 - got, cancellationToken).ConfigureAwait(false)) > 0) got += n;
-                    if (got < 2 || (head[0] & 0x0F) != 8 || ((head[0] << 8) | head[1]) % 31 != 0) throw new InvalidDataException("the deflate answer has no zlib header");
-                    _deflate = new DeflateStream(_inner, CompressionMode.Decompress);
-                }
-                return await _deflate.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
-            }
-
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-            protected override void Dispose(bool disposing)
-            {
-                if (disposing) (_deflate ?? _inner).Dispose();
-                base.Dispose(disposing);
-            }
-        }
-#endif
     }
 
     /// <summary>

@@ -1,9 +1,9 @@
 using System;
 using System.IO;
 
-namespace Cxpa.Engine.Downloads
+namespace Cxpa.Engine.Http
 {
-    /// <summary>The members every read-only, forward-only view of a download body shares; disposing it disposes the body.</summary>
+    /// <summary>The members every read-only, forward-only view of an answer body shares; disposing it disposes the body.</summary>
     internal abstract class ReadOnlyWrapper : Stream
     {
         protected ReadOnlyWrapper(Stream inner) => Inner = inner;

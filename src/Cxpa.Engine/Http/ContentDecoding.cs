@@ -4,11 +4,11 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 
-namespace Cxpa.Engine.Downloads
+namespace Cxpa.Engine.Http
 {
     /// <summary>
-    /// The Content-Encoding of a download: a file sent gzip, deflate (zlib) or br (on .NET 8+) is saved decoded, as the
-    /// agent produced it. Encodings are undone last-applied first; "identity" is nothing to undo. When one of them cannot be
+    /// The one decoder of a Content-Encoding, for JSON answers (the transport's DecompressionPolicy) and downloads (a file
+    /// sent gzip, deflate (zlib) or br (on .NET 8+) is saved decoded, as the agent produced it). Encodings are undone last-applied first; "identity" is nothing to undo. When one of them cannot be
     /// undone (compress, zstd, an unknown name, br on .NET Framework) nothing is decoded and the bytes are saved as received.
     /// </summary>
     internal static class ContentDecoding
