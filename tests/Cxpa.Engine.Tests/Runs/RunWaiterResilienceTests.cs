@@ -168,7 +168,7 @@ public sealed class RunWaiterResilienceTests
         var (waiter, h, time, _) = Create();
         waiter.Deadline = WaitDeadline.At(Start.AddSeconds(30), time);
         h.Answer(HttpStatusCode.ServiceUnavailable, times: 1000);
-        var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => Drive(time, waiter.NextAsync(CancellationToken.None)));
+        var ex = await Assert.ThrowsAsync<CxpaTimeoutException>(() => DriveUntil(time, waiter.NextAsync(CancellationToken.None), Start.AddSeconds(31)));
         Assert.Equal(7, ex.RunId);
         Assert.InRange(time.GetUtcNow(), Start.AddSeconds(30), Start.AddSeconds(31));
         Assert.True(h.Requests.Count > 3);
@@ -182,7 +182,7 @@ public sealed class RunWaiterResilienceTests
     {
         var (waiter, h, time, _) = Create(o => o.Deadline = WaitDeadline.At(Start.AddSeconds(30), o.TimeProvider));
         h.Answer(HttpStatusCode.ServiceUnavailable, shape: RetryAfter(TimeSpan.FromSeconds(60)));
-        await Assert.ThrowsAsync<CxpaTimeoutException>(() => Drive(time, waiter.NextAsync(CancellationToken.None)));
+        await Assert.ThrowsAsync<CxpaTimeoutException>(() => DriveUntil(time, waiter.NextAsync(CancellationToken.None), Start.AddSeconds(31)));
         Assert.InRange(time.GetUtcNow(), Start.AddSeconds(30), Start.AddSeconds(31));
         Assert.Single(h.Requests);
         Assert.Single(waiter.Pending);

@@ -76,4 +76,22 @@ public static class MutHttpDrive
         }
         return await call;
     }
+
+    /// <summary>
+    /// Moves the fake clock as <see cref="Drive{T}"/> does, but never past <paramref name="limit"/>: a call that should end
+    /// by then is awaited there (a real-time bound of a minute keeps a broken build from hanging), so the clock's reading
+    /// afterwards cannot overshoot while the result travels back under load.
+    /// </summary>
+    public static async Task<T> DriveUntil<T>(FakeTimeProvider time, Task<T> call, DateTimeOffset limit)
+    {
+        while (!call.IsCompleted && time.GetUtcNow() < limit)
+        {
+            await Task.Yield();
+            var left = limit - time.GetUtcNow();
+            if (!call.IsCompleted && left > TimeSpan.Zero) time.Advance(left < TimeSpan.FromMilliseconds(10) ? left : TimeSpan.FromMilliseconds(10));
+        }
+        if (!call.IsCompleted && await Task.WhenAny(call, Task.Delay(TimeSpan.FromMinutes(1))) != call)
+            throw new TimeoutException($"the call did not end by {limit:O} on the fake clock");
+        return await call;
+    }
 }
