@@ -30,16 +30,16 @@ namespace Cxpa.PowerShell
             if (connection != null)
             {
                 if (_cmdlet.BaseUrl != null || explicitKey != null)
-                    _cmdlet.Fail("ConnectionConflict", "Pass either -Connection or -BaseUrl and a key, not both.", ErrorCategory.InvalidArgument);
+                    _cmdlet.Terminate("ConnectionConflict", "Pass either -Connection or -BaseUrl and a key, not both.", ErrorCategory.InvalidArgument);
                 if (!accepted.Contains(connection.Endpoint().AuthKind))
-                    _cmdlet.Fail("WrongKeyKind", $"{_cmdlet.MyInvocation.MyCommand.Name} needs {string.Join(" or ", accepted.Select(CxpaClient.Describe))}, but -Connection holds {CxpaClient.Describe(connection.Endpoint().AuthKind)}.", ErrorCategory.InvalidArgument);
+                    _cmdlet.Terminate("WrongKeyKind", $"{_cmdlet.MyInvocation.MyCommand.Name} needs {string.Join(" or ", accepted.Select(CxpaClient.Describe))}, but -Connection holds {CxpaClient.Describe(connection.Endpoint().AuthKind)}.", ErrorCategory.InvalidArgument);
                 return connection;
             }
 
             var def = ConnectionStore.Get();
             Uri? url = _cmdlet.BaseUrl ?? def?.BaseUrl ?? EnvUrl();
             if (url == null)
-                _cmdlet.Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa -BaseUrl <url> ..., or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+                _cmdlet.Terminate("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa -BaseUrl <url> ..., or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
 
             var allow = _cmdlet.AllowUnencryptedAuthentication.IsPresent;
             try
@@ -55,7 +55,7 @@ namespace Cxpa.PowerShell
                     var envUrl = EnvUrl();
                     if (envUrl != null && SameOrigin(url!, envUrl))
                         return ConnectionHandles.New(Endpoint(url!, CxpaAuthKind.IngestApiKey, Secret.FromString(envKey), allow, "$env:CXPA_INGEST_KEY"), "Environment");
-                    _cmdlet.Fail("MissingKey", envUrl == null
+                    _cmdlet.Terminate("MissingKey", envUrl == null
                         ? $"No key for {Origin(url!)}: $env:CXPA_INGEST_KEY is sent only to the URL in $env:CXPA_API_URL, which is not set. Set it, or pass -IngestApiKey (or run Connect-Cxpa -BaseUrl <url> -IngestApiKey <key>)."
                         : $"No key for {Origin(url!)}: $env:CXPA_INGEST_KEY is sent only to $env:CXPA_API_URL ({Origin(envUrl)}). Pass -IngestApiKey for this URL (or run Connect-Cxpa -BaseUrl <url> -IngestApiKey <key>).",
                         ErrorCategory.InvalidArgument, url);
@@ -65,8 +65,23 @@ namespace Cxpa.PowerShell
             {
                 _cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url));
             }
-            _cmdlet.Fail("MissingKey", missingKeyHelp, ErrorCategory.InvalidArgument);
+            _cmdlet.Terminate("MissingKey", missingKeyHelp, ErrorCategory.InvalidArgument);
             return null!;
+        }
+
+        /// <summary>The ingest-key connection (Register-CxpaRun, Send-CxpaIngest): -IngestApiKey, the default connection or the environment.</summary>
+        internal CxpaConnection Ingest(SecureString? ingestApiKey)
+            => Resolve(CxpaOperations.AcceptedKinds(CxpaOperations.RegisterName), ingestApiKey != null ? CxpaAuthKind.IngestApiKey : (CxpaAuthKind?)null, ingestApiKey,
+                "No ingest API key: pass -IngestApiKey, run Connect-Cxpa -IngestApiKey <key>, or set $env:CXPA_INGEST_KEY.");
+
+        /// <summary>The connection of a run call (Start/Save/Get/Wait): -ZoneToken selects the zone endpoints; else the ingest key as in <see cref="Ingest"/>, or a zone default.</summary>
+        internal CxpaConnection IngestOrZone(SecureString? ingestApiKey, SecureString? zoneToken)
+        {
+            if (zoneToken != null && ingestApiKey != null)
+                _cmdlet.Terminate("ConnectionConflict", "Pass either -IngestApiKey or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
+            if (zoneToken != null) return ZoneFromParameter(zoneToken);
+            return Resolve(CxpaOperations.AcceptedKinds(CxpaOperations.TriggerName), ingestApiKey != null ? CxpaAuthKind.IngestApiKey : (CxpaAuthKind?)null, ingestApiKey,
+                "No ingest API key or zone token: pass -IngestApiKey or -ZoneToken, run Connect-Cxpa, or set $env:CXPA_INGEST_KEY.");
         }
 
         /// <summary>A runtime connection: the -AgentApiKey/-CredentialsToken parameters, else the Connect-Cxpa -AgentApiKey default; and the run id.</summary>
@@ -94,16 +109,16 @@ namespace Cxpa.PowerShell
                 }
             }
             if (runId <= 0) runId = c.RunId ?? 0;
-            if (runId <= 0) _cmdlet.Fail("MissingRunId", "-RunId is required (it binds from the trigger payload, or comes from Connect-Cxpa -RunId).", ErrorCategory.InvalidArgument);
+            if (runId <= 0) _cmdlet.Terminate("MissingRunId", "-RunId is required (it binds from the trigger payload, or comes from Connect-Cxpa -RunId).", ErrorCategory.InvalidArgument);
             return c;
         }
 
         /// <summary>A zone connection from a -ZoneToken parameter, with the URL from -BaseUrl, the default connection or the environment.</summary>
         internal CxpaConnection ZoneFromParameter(SecureString zoneToken)
         {
-            if (_cmdlet.Connection != null) _cmdlet.Fail("ConnectionConflict", "Pass either -Connection or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
+            if (_cmdlet.Connection != null) _cmdlet.Terminate("ConnectionConflict", "Pass either -Connection or -ZoneToken, not both.", ErrorCategory.InvalidArgument);
             var url = _cmdlet.BaseUrl ?? ConnectionStore.Get()?.BaseUrl ?? EnvUrl();
-            if (url == null) _cmdlet.Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+            if (url == null) _cmdlet.Terminate("MissingBaseUrl", "No platform URL: pass -BaseUrl, run Connect-Cxpa, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
             try { return ZoneConnection(url!, zoneToken, _cmdlet.AllowUnencryptedAuthentication, "Parameters"); }
             catch (CxpaConfigurationException ex) { _cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, url)); return null!; }
         }
@@ -113,7 +128,7 @@ namespace Cxpa.PowerShell
         {
             if (agentId > 0) return agentId;
             if (connection.Endpoint().AuthKind == CxpaAuthKind.ZoneToken && connection.AgentId is > 0) return connection.AgentId.Value;
-            _cmdlet.Fail("MissingAgentId", missingHelp, ErrorCategory.InvalidArgument);
+            _cmdlet.Terminate("MissingAgentId", missingHelp, ErrorCategory.InvalidArgument);
             return 0;
         }
 

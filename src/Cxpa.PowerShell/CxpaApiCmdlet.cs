@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using Cxpa.Engine;
 using Cxpa.Engine.Http;
+using Cxpa.Engine.Operations;
 using Cxpa.Engine.Time;
 using Cxpa.PowerShell.Internal;
 
@@ -73,6 +74,20 @@ namespace Cxpa.PowerShell
                 Deadline = deadline is { IsBounded: true } ? deadline : null,
             };
             return new CxpaClient(connection.Endpoint(), opts);
+        }
+
+        /// <summary>
+        /// The one confirm → send → write step of every call: confirms <paramref name="operation"/> (-WhatIf, -Confirm; the
+        /// text of <paramref name="whatIfTarget"/> when given), then asks <paramref name="confirmed"/> for the client (where a
+        /// wait budget starts, and what must happen only once confirmed), sends the operation as it is and hands the answer to
+        /// <paramref name="write"/>. A failure is the non-terminating error of <paramref name="target"/> (<see cref="CxpaCmdlet.WriteAnswer{T}"/>).
+        /// </summary>
+        internal void Send<T>(CxpaOperation<T> operation, Func<CxpaClient> confirmed, Action<T> write, object? target, string doing,
+            Action? tick = null, Action<Exception, ErrorRecord>? amend = null, string? whatIfTarget = null)
+        {
+            if (!ShouldProcess(whatIfTarget ?? operation.WhatIfTarget, operation.WhatIfAction)) return;
+            var client = confirmed();
+            WriteAnswer(client.SendAsync(operation, StopToken), write, target, doing, tick, amend);
         }
 
         /// <summary>Converts a user value for a JSON body (an object, or with anyValue any JSON value); writes InvalidInput and returns false when it cannot.</summary>

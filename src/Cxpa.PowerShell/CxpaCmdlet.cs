@@ -131,9 +131,26 @@ namespace Cxpa.PowerShell
             WriteError(ErrorMapping.ToErrorRecord(ex, target, context));
         }
 
+        /// <summary>
+        /// Waits for an answer on the pipeline thread (ticking <paramref name="tick"/>) and hands it to <paramref name="write"/>;
+        /// a failure in either is the non-terminating error of <paramref name="target"/>, prefixed with what was being done
+        /// (<paramref name="amend"/> may add to the record). Ctrl+C stops the pipeline.
+        /// </summary>
+        internal void WriteAnswer<T>(Task<T> answer, Action<T> write, object? target, string doing, Action? tick = null, Action<Exception, ErrorRecord>? amend = null)
+        {
+            try { write(Await(answer, tick)); }
+            catch (PipelineStoppedException) { throw; }
+            catch (Exception ex)
+            {
+                var record = ErrorMapping.ToErrorRecord(ex, target, doing);
+                amend?.Invoke(ex, record);
+                WriteError(record);
+            }
+        }
+
         /// <summary>A terminating error with a stable id; its exception is a Cxpa.CxpaConfigurationException, so
         /// <c>catch [Cxpa.CxpaException]</c> sees every error Cxpa raises.</summary>
-        protected internal void Fail(string errorId, string message, ErrorCategory category, object? target = null, Exception? inner = null)
+        protected internal void Terminate(string errorId, string message, ErrorCategory category, object? target = null, Exception? inner = null)
         {
             var ex = new CxpaConfigurationException(message, errorId, inner);
             ThrowTerminatingError(new ErrorRecord(ex, errorId, category, target) { ErrorDetails = new ErrorDetails(ex.Message) });

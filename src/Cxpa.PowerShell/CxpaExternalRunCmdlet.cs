@@ -1,17 +1,23 @@
-using System;
 using System.Management.Automation;
-using Cxpa.Engine.Operations;
+using System.Security;
+using Cxpa.Engine;
 using Cxpa.PowerShell.Internal;
 
 namespace Cxpa.PowerShell
 {
     /// <summary>
-    /// A cmdlet about a run your own runtime executes, named by your id (Register-CxpaRun, Send-CxpaIngest): the shared -AgentId
-    /// and -ExternalRunId parameters, the ingest connection, and one confirmed, sent and written call per record.
+    /// A cmdlet about a run your own runtime executes, named by your id (Register-CxpaRun, Send-CxpaIngest): the ingest key,
+    /// a mandatory -AgentId (no zone token supplies one here) and -ExternalRunId, and the ingest connection resolved once.
     /// </summary>
-    public abstract class CxpaExternalRunCmdlet : CxpaRunCmdlet
+    public abstract class CxpaExternalRunCmdlet : CxpaApiCmdlet
     {
         #region Parameters
+
+        /// <summary>The agent's ingest API key (SecureString or string). Defaults to the connection, then $env:CXPA_INGEST_KEY.</summary>
+        [Parameter]
+        [SecretTransformation]
+        [ValidateNotNull]
+        public SecureString? IngestApiKey { get; set; }
 
         /// <summary>The agent: platform-managed with external triggers allowed for Register-CxpaRun; standalone for Send-CxpaIngest.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -29,7 +35,7 @@ namespace Cxpa.PowerShell
         #region Overrides
 
         /// <summary>Resolves the ingest connection once, before any record.</summary>
-        protected override void BeginProcessing() => _connection = ResolveIngest();
+        protected override void BeginProcessing() => _connection = Connections.Ingest(IngestApiKey);
 
         #endregion
 
@@ -37,18 +43,15 @@ namespace Cxpa.PowerShell
 
         private CxpaConnection? _connection;
 
-        /// <summary>
-        /// Confirms <paramref name="operation"/>, sends it as it is and writes what <paramref name="output"/> makes
-        /// of the answer; an error names the run by <see cref="ExternalRunId"/> and says what was being <paramref name="doing"/>.
-        /// </summary>
-        internal void Send<T>(CxpaOperation<T> operation, Func<T, object> output, string doing)
+        /// <summary>The client for this record's call, once it is confirmed (the agent is noted for completion).</summary>
+        internal CxpaClient Confirmed()
         {
-            if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
             _connection!.NoteAgent(AgentId);
-            try { WriteObject(output(Await(CreateClient(_connection).SendAsync(operation, StopToken)))); }
-            catch (PipelineStoppedException) { throw; }
-            catch (Exception ex) { WriteCxpaError(ex, ExternalRunId, $"{doing} run '{ExternalRunId}' of agent {AgentId}"); }
+            return CreateClient(_connection);
         }
+
+        /// <summary>What an error says was being done: "<paramref name="doing"/> run 'id' of agent N".</summary>
+        internal string Doing(string doing) => $"{doing} run '{ExternalRunId}' of agent {AgentId}";
 
         #endregion
     }

@@ -17,14 +17,14 @@ namespace Cxpa.PowerShell
         internal static (byte[] Secret, string Audience) Resolve(CxpaCmdlet cmdlet, SecureString? secret, bool secretBound, string? audience)
         {
             if (secretBound && (secret == null || secret.Length == 0))
-                cmdlet.Fail("MissingSecret", "-Secret is empty: pass the agent's zone secret, or leave -Secret out to use $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
+                cmdlet.Terminate("MissingSecret", "-Secret is empty: pass the agent's zone secret, or leave -Secret out to use $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
             var text = secret != null && secret.Length > 0 ? Secret.FromSecureString(secret).Reveal() : Environment.GetEnvironmentVariable("ZONE_JWT_SECRET");
-            if (string.IsNullOrEmpty(text)) cmdlet.Fail("MissingSecret", "No zone secret: pass -Secret, or set $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
+            if (string.IsNullOrEmpty(text)) cmdlet.Terminate("MissingSecret", "No zone secret: pass -Secret, or set $env:ZONE_JWT_SECRET.", ErrorCategory.InvalidArgument);
             var bytes = System.Text.Encoding.UTF8.GetBytes(text!);
             if (bytes.Length < ZoneTokens.MinimumSecretBytes)
-                cmdlet.Fail("SecretTooShort", $"The zone secret is {bytes.Length} bytes; HS256 needs at least {ZoneTokens.MinimumSecretBytes}.", ErrorCategory.InvalidArgument);
+                cmdlet.Terminate("SecretTooShort", $"The zone secret is {bytes.Length} bytes; HS256 needs at least {ZoneTokens.MinimumSecretBytes}.", ErrorCategory.InvalidArgument);
             var aud = audience ?? Environment.GetEnvironmentVariable("AUDIENCE_ID");
-            if (string.IsNullOrEmpty(aud)) cmdlet.Fail("MissingAudience", "No audience: pass -Audience, or set $env:AUDIENCE_ID.", ErrorCategory.InvalidArgument);
+            if (string.IsNullOrEmpty(aud)) cmdlet.Terminate("MissingAudience", "No audience: pass -Audience, or set $env:AUDIENCE_ID.", ErrorCategory.InvalidArgument);
             return (bytes, aud!);
         }
     }

@@ -9,8 +9,9 @@ namespace Cxpa.Engine.Json
     {
         public static long? Int64(JsonElement v)
         {
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l)) return l;
-            if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out l)) return l;
+            // One out variable per branch: a mutant of a shared one's condition would not compile (Stryker then drops the method's mutants).
+            if (v.ValueKind == JsonValueKind.Number) return v.TryGetInt64(out var n) ? n : (long?)null;
+            if (v.ValueKind == JsonValueKind.String) return long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (long?)null;
             return null;
         }
 

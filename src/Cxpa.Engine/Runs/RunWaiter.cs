@@ -119,24 +119,41 @@ namespace Cxpa.Engine.Runs
 
         private async Task PollRoundAsync(CancellationToken ct)
         {
-            List<Run> snapshot;
-            lock (_gate) snapshot = _order.Select(id => _pending[id]).ToList();
+            Run[] snapshot;
+            lock (_gate) snapshot = _order.Select(id => _pending[id]).ToArray();
             Rounds++;
             var transient = new List<KeyValuePair<Run, Exception>>();
             using var throttle = new SemaphoreSlim(Math.Max(1, Concurrency));
+            // The polls overlap; what they find is filed in the order of the runs, not the order the answers came in, so
+            // that runs found finished (or failed) in one round come out in input order.
+            var found = new Run?[snapshot.Length];
+            var failed = new Exception?[snapshot.Length];
             var tasks = new List<Task>();
-            foreach (var r in snapshot) tasks.Add(PollOneAsync(r, throttle, transient, ct));
+            for (var i = 0; i < snapshot.Length; i++) tasks.Add(PollOneAsync(snapshot[i], i, found, failed, throttle, transient, ct));
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            lock (_gate)
+            {
+                for (var i = 0; i < snapshot.Length; i++)
+                {
+                    var done = found[i];
+                    if (done != null) _ready.Enqueue(done);
+                    var ex = failed[i];
+                    if (ex != null) _failures.Add(new KeyValuePair<Run, Exception>(snapshot[i], ex));
+                }
+            }
             NoteTransient(transient);
         }
 
-        /// <summary>Polls one run within the round's throttle and files the answer: still pending, ready, failed or transient.</summary>
-        private async Task PollOneAsync(Run r, SemaphoreSlim throttle, List<KeyValuePair<Run, Exception>> transient, CancellationToken ct)
+        /// <summary>
+        /// Polls run <paramref name="index"/> of the round within its throttle and files the answer: still pending, finished
+        /// (<paramref name="found"/>), failed (<paramref name="failed"/>) or transient.
+        /// </summary>
+        private async Task PollOneAsync(Run r, int index, Run?[] found, Exception?[] failed, SemaphoreSlim throttle, List<KeyValuePair<Run, Exception>> transient, CancellationToken ct)
         {
             await throttle.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                var fresh = await FetchAsync(r, transient, ct).ConfigureAwait(false);
+                var fresh = await FetchAsync(r, index, failed, transient, ct).ConfigureAwait(false);
                 if (fresh == null) return;
                 if (fresh.Input == null) fresh.Input = r.Input;
                 lock (_gate)
@@ -145,7 +162,7 @@ namespace Cxpa.Engine.Runs
                     {
                         _pending.Remove(r.RunId);
                         _order.Remove(r.RunId);
-                        _ready.Enqueue(fresh);
+                        found[index] = fresh;
                     }
                     else _pending[r.RunId] = fresh;
                 }
@@ -157,7 +174,7 @@ namespace Cxpa.Engine.Runs
         /// Reads a run; null when the poll failed: a transient failure is kept for the round's note, any other error ends
         /// the wait on that run (<see cref="TakeFailures"/>).
         /// </summary>
-        private async Task<Run?> FetchAsync(Run r, List<KeyValuePair<Run, Exception>> transient, CancellationToken ct)
+        private async Task<Run?> FetchAsync(Run r, int index, Exception?[] failed, List<KeyValuePair<Run, Exception>> transient, CancellationToken ct)
         {
             try
             {
@@ -173,7 +190,7 @@ namespace Cxpa.Engine.Runs
                 {
                     _pending.Remove(r.RunId);
                     _order.Remove(r.RunId);
-                    _failures.Add(new KeyValuePair<Run, Exception>(r, ex));
+                    failed[index] = ex;
                 }
             }
             return null;

@@ -99,7 +99,7 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             var url = BaseUrl ?? ConnectionResolver.EnvUrl();
             if (url == null)
-                Fail("MissingBaseUrl", "No platform URL: pass -BaseUrl, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
+                Terminate("MissingBaseUrl", "No platform URL: pass -BaseUrl, or set $env:CXPA_API_URL.", ErrorCategory.InvalidArgument);
             var ingestKey = ParameterSetName == IngestCredentialSet ? PasswordOf(Credential!, "Credential", "the agent's ingest API key") : IngestApiKey;
             var agentKey = ParameterSetName == RuntimeCredentialSet ? PasswordOf(AgentCredential!, "AgentCredential", "the runtime's agent API key") : AgentApiKey;
             CxpaConnection c;
@@ -147,7 +147,7 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             var password = credential.Password;
             if (password == null || password.Length == 0)
-                Fail("EmptyCredentialPassword", $"The password of -{parameter} is empty: it must be {what}.", ErrorCategory.InvalidArgument);
+                Terminate("EmptyCredentialPassword", $"The password of -{parameter} is empty: it must be {what}.", ErrorCategory.InvalidArgument);
             return password!;
         }
 

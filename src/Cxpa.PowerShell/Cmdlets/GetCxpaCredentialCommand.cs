@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Security;
+using Cxpa.Engine.Models;
 using Cxpa.Engine.Operations;
 using Cxpa.PowerShell.Internal;
 
@@ -69,16 +70,12 @@ namespace Cxpa.PowerShell.Cmdlets
             {
                 long runId = RunId;
                 var c = Connections.Runtime(AgentApiKey, CredentialsToken, ref runId);
-                try
-                {
-                    // Checked here so that the message names the parameter; nothing is sent without the token.
-                    if (c.Endpoint().CredentialsToken == null)
-                        throw new CxpaConfigurationException("Resolving a credential needs the run's credentials token (-CredentialsToken).", "MissingCredentialsToken");
-                    var d = Await(CreateClient(c).SendAsync(CxpaOperations.ResolveCredential(ConnectionId, runId), StopToken));
-                    WriteObject(OutputObjects.Credential(d, ConnectionId, AsPlainText));
-                }
-                catch (PipelineStoppedException) { throw; }
-                catch (Exception ex) { WriteCxpaError(ex, ConnectionId, $"Resolving credential '{ConnectionId}' for run {runId}"); }
+                var resolving = $"Resolving credential '{ConnectionId}' for run {runId}";
+                // Checked here so that the message names the parameter; nothing is sent without the token.
+                if (c.Endpoint().CredentialsToken == null)
+                    WriteCxpaError(new CxpaConfigurationException("Resolving a credential needs the run's credentials token (-CredentialsToken).", "MissingCredentialsToken"), ConnectionId, resolving);
+                else if (Describe(() => CxpaOperations.ResolveCredential(ConnectionId, runId), ConnectionId, resolving) is { } resolve)
+                    Send(resolve, () => CreateClient(c), d => WriteObject(OutputObjects.Credential(d, ConnectionId, AsPlainText)), ConnectionId, resolving);
                 return;
             }
 
@@ -86,13 +83,24 @@ namespace Cxpa.PowerShell.Cmdlets
             if (ZoneToken != null) zone = Connections.ZoneFromParameter(ZoneToken);
             else zone = Connections.Resolve(CxpaOperations.AcceptedKinds(CxpaOperations.ZoneCredentialName), null, null, "No zone token: pass -ZoneToken, or run Connect-Cxpa -ZoneToken <token>.");
             var agentId = Connections.AgentId(AgentId, zone, "-AgentId is required when the zone token has no agentId claim.");
-            try
+            var reading = $"Reading credential '{IntegrationKey}' of agent {agentId}";
+            if (Describe(() => CxpaOperations.ZoneCredential(agentId, IntegrationKey), IntegrationKey, reading) is { } read)
+                Send(read, () => CreateClient(zone), d => WriteObject(OutputObjects.Credential(d, IntegrationKey, AsPlainText)), IntegrationKey, reading);
+        }
+
+        #endregion
+
+        #region Private
+
+        /// <summary>The operation, or null with the record's InvalidArgument error when an id cannot be one path segment (empty, '.', '..'): nothing is sent.</summary>
+        private CxpaOperation<CredentialData>? Describe(Func<CxpaOperation<CredentialData>> describe, string target, string doing)
+        {
+            try { return describe(); }
+            catch (CxpaConfigurationException ex)
             {
-                var d = Await(CreateClient(zone).SendAsync(CxpaOperations.ZoneCredential(agentId, IntegrationKey), StopToken));
-                WriteObject(OutputObjects.Credential(d, IntegrationKey, AsPlainText));
+                WriteCxpaError(ex, target, doing);
+                return null;
             }
-            catch (PipelineStoppedException) { throw; }
-            catch (Exception ex) { WriteCxpaError(ex, IntegrationKey, $"Reading credential '{IntegrationKey}' of agent {agentId}"); }
         }
 
         #endregion

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Security;
 using System.Threading.Tasks;
 using Cxpa.PowerShell.Internal;
 
@@ -11,9 +12,22 @@ namespace Cxpa.PowerShell.Cmdlets
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "CxpaRun", HelpUri = HelpUris.Docs + "Get-CxpaRun.md")]
     [OutputType(typeof(Run))]
-    public sealed class GetCxpaRunCommand : CxpaRunIdCmdlet
+    public sealed class GetCxpaRunCommand : CxpaRunCmdlet
     {
         #region Parameters
+
+        /// <summary>One or more run ids. Binds from the pipeline by value (numbers: 1000, 1001 | Get-CxpaRun -AgentId 42) and by property name, RunId or Id (a run, a registration, an ingest result, any object with an Id), so Start-CxpaRun | Get-CxpaRun works.</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ValidateRange(1, long.MaxValue)]
+        public long[] RunId { get; set; } = Array.Empty<long>();
+
+        /// <summary>A zone token (SecureString or string, or the session of Test-CxpaZoneToken -PassThru): the call goes through the zone endpoints on behalf of the token's user. Binds from the pipeline by property name Token, so $session | Get-CxpaRun -RunId 5 works.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Token")]
+        [SecretTransformation(ZoneSession = true)]
+        [ValidateNotNull]
+        public override SecureString? ZoneToken { get => base.ZoneToken; set => base.ZoneToken = value; }
 
         /// <summary>
         /// How many reads may be in flight at once (1–64, default 8). Runs are still written in input order, each error in
@@ -72,9 +86,7 @@ namespace Cxpa.PowerShell.Cmdlets
         private void WriteNext()
         {
             var next = _pending.Dequeue();
-            try { WriteObject(Await(next.Task)); }
-            catch (PipelineStoppedException) { throw; }
-            catch (Exception ex) { WriteCxpaError(ex, next.RunId, $"Reading run {next.RunId} of agent {next.AgentId}"); }
+            WriteAnswer(next.Task, r => WriteObject(r), next.RunId, $"Reading run {next.RunId} of agent {next.AgentId}");
         }
 
         #endregion

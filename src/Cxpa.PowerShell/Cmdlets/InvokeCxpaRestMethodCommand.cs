@@ -69,7 +69,7 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void BeginProcessing()
         {
             int keys = (IngestApiKey != null ? 1 : 0) + (ZoneToken != null ? 1 : 0) + (AgentApiKey != null ? 1 : 0);
-            if (keys > 1) Fail("ConnectionConflict", "Pass one of -IngestApiKey, -ZoneToken and -AgentApiKey.", ErrorCategory.InvalidArgument);
+            if (keys > 1) Terminate("ConnectionConflict", "Pass one of -IngestApiKey, -ZoneToken and -AgentApiKey.", ErrorCategory.InvalidArgument);
             try { _route = CxpaOperations.RestPath(Path); }
             catch (CxpaConfigurationException ex) { ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, Path)); }
             _headers = ReadHeaders();
@@ -87,14 +87,8 @@ namespace Cxpa.PowerShell.Cmdlets
             object? json = null;
             if (hasBody && !TryJson(Body, "Body", anyValue: true, out json)) return;
             var operation = CxpaOperations.Rest(new HttpMethod(Method.ToUpperInvariant()), _route, json, hasBody, _headers, Raw);
-            if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
-            try
-            {
-                var answer = Await(CreateClient(_connection!).SendAsync(operation, StopToken));
-                if (answer != null) WriteObject(answer, enumerateCollection: !Raw);
-            }
-            catch (PipelineStoppedException) { throw; }
-            catch (Exception ex) { WriteCxpaError(ex, Path, $"{operation.Method.Method} {operation.Route}"); }
+            Send(operation, () => CreateClient(_connection!), answer => { if (answer != null) WriteObject(answer, enumerateCollection: !Raw); },
+                Path, $"{operation.Method.Method} {operation.Route}");
         }
 
         #endregion
@@ -120,12 +114,12 @@ namespace Cxpa.PowerShell.Cmdlets
             {
                 var name = e.Key?.ToString() ?? "";
                 if (!IsToken(name))
-                    Fail("InvalidHeaders", "A header name in -Headers is not a valid HTTP header name.", ErrorCategory.InvalidArgument);
+                    Terminate("InvalidHeaders", "A header name in -Headers is not a valid HTTP header name.", ErrorCategory.InvalidArgument);
                 if (Reserved.Contains(name))
-                    Fail("InvalidHeaders", $"-Headers must not set '{name}': the connection's key and the transport set it.", ErrorCategory.InvalidArgument);
+                    Terminate("InvalidHeaders", $"-Headers must not set '{name}': the connection's key and the transport set it.", ErrorCategory.InvalidArgument);
                 var value = LanguagePrimitives.ConvertTo<string>(e.Value is PSObject p ? p.BaseObject : e.Value) ?? "";
                 if (!HeaderValues.IsValid(value))
-                    Fail("InvalidHeaderValue", $"The value of the '{name}' header in -Headers holds a control character (such as a line break) or a non-ASCII character, which cannot go into an HTTP header; nothing was sent.", ErrorCategory.InvalidArgument);
+                    Terminate("InvalidHeaderValue", $"The value of the '{name}' header in -Headers holds a control character (such as a line break) or a non-ASCII character, which cannot go into an HTTP header; nothing was sent.", ErrorCategory.InvalidArgument);
                 list.Add(new KeyValuePair<string, string>(name, value));
             }
             return list;

@@ -58,7 +58,7 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void EndProcessing()
         {
             var (bytes, audience) = ZoneSecrets.Resolve(this, Secret, MyInvocation.BoundParameters.ContainsKey(nameof(Secret)), Audience);
-            if (Lifetime <= TimeSpan.Zero) Fail("InvalidLifetime", "-Lifetime must be positive.", ErrorCategory.InvalidArgument);
+            if (Lifetime <= TimeSpan.Zero) Terminate("InvalidLifetime", "-Lifetime must be positive.", ErrorCategory.InvalidArgument);
             var token = ZoneTokens.Mint(bytes, new ZoneTokenDescriptor
             {
                 Audience = audience,

@@ -40,8 +40,7 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             if (!TryJson(InputObject, "InputObject", anyValue: false, out var input) || !TryJson(Metadata, "Metadata", anyValue: false, out var metadata)) return;
             var operation = CxpaOperations.Register(AgentId, ExternalRunId, input, metadata, UserId);
-            Send(operation,
-                r => OutputObjects.Registration(r, AsPlainText), "Registering");
+            Send(operation, Confirmed, r => WriteObject(OutputObjects.Registration(r, AsPlainText)), ExternalRunId, Doing("Registering"));
         }
 
         #endregion

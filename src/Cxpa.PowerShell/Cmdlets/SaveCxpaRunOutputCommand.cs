@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using Cxpa.Engine;
 using Cxpa.Engine.Downloads;
 using Cxpa.Engine.Operations;
 using Cxpa.Engine.Time;
@@ -15,13 +16,18 @@ namespace Cxpa.PowerShell.Cmdlets
         HelpUri = HelpUris.Docs + "Save-CxpaRunOutput.md")]
     [OutputType(typeof(FileInfo), ParameterSetName = new[] { PathSet, LiteralPathSet })]
     [OutputType(typeof(SavedRunOutput), ParameterSetName = new[] { StreamSet })]
-    public sealed class SaveCxpaRunOutputCommand : CxpaRunInputCmdlet
+    public sealed class SaveCxpaRunOutputCommand : CxpaRunCmdlet
     {
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
         private const string StreamSet = "Stream";
 
         #region Parameters
+
+        /// <summary>The run's input: a hashtable, a PSCustomObject or JSON text of an object. Each pipeline input starts one run.</summary>
+        [Parameter(Position = 1, ValueFromPipeline = true)]
+        [Alias("Input")]
+        public object? InputObject { get; set; }
 
         /// <summary>
         /// A folder (the file name comes from the platform's Content-Disposition) or a file path. A path that ends in a
@@ -101,7 +107,7 @@ namespace Cxpa.PowerShell.Cmdlets
             {
                 // A path ending in a separator is a folder: created (after -WhatIf/-Confirm) when missing.
                 if (File.Exists(target.TrimEnd('/', '\\')))
-                    Fail("NotAFolder", $"'{given}' ends in a directory separator, but '{target.TrimEnd('/', '\\')}' is a file. Nothing was sent.", ErrorCategory.InvalidArgument, given);
+                    Terminate("NotAFolder", $"'{given}' ends in a directory separator, but '{target.TrimEnd('/', '\\')}' is a file. Nothing was sent.", ErrorCategory.InvalidArgument, given);
                 _directory = target;
                 _createDirectory = true;
             }
@@ -109,14 +115,14 @@ namespace Cxpa.PowerShell.Cmdlets
             {
                 var dir = System.IO.Path.GetDirectoryName(target);
                 if (string.IsNullOrEmpty(dir) || !Directory.Exists(dir))
-                    Fail("DirectoryNotFound", $"The directory of '{target}' does not exist.", ErrorCategory.ObjectNotFound, given);
+                    Terminate("DirectoryNotFound", $"The directory of '{target}' does not exist.", ErrorCategory.ObjectNotFound, given);
                 _directory = dir!;
                 _fileName = System.IO.Path.GetFileName(target);
                 if (FileNames.Utf8Length(_fileName) > FileNames.MaxNameBytes)
-                    Fail("FileNameTooLong", $"The file name '{_fileName}' is {FileNames.Utf8Length(_fileName)} bytes long in UTF-8; file systems take at most {FileNames.MaxNameBytes}. Nothing was sent.",
+                    Terminate("FileNameTooLong", $"The file name '{_fileName}' is {FileNames.Utf8Length(_fileName)} bytes long in UTF-8; file systems take at most {FileNames.MaxNameBytes}. Nothing was sent.",
                         ErrorCategory.InvalidArgument, given);
                 if (File.Exists(target) && !Force)
-                    Fail("FileExists", $"The file '{target}' exists. Use -Force to replace it.", ErrorCategory.ResourceExists, target);
+                    Terminate("FileExists", $"The file '{target}' exists. Use -Force to replace it.", ErrorCategory.ResourceExists, target);
             }
             ResolveRunConnection();
         }
@@ -139,13 +145,13 @@ namespace Cxpa.PowerShell.Cmdlets
             }
             catch (Exception ex) when (ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException || ex is ArgumentException)
             {
-                Fail("InvalidPath", $"'{given}' is not a path a file can be saved to ({ex.Message}). Nothing was sent.", ErrorCategory.InvalidArgument, given, ex);
+                Terminate("InvalidPath", $"'{given}' is not a path a file can be saved to ({ex.Message}). Nothing was sent.", ErrorCategory.InvalidArgument, given, ex);
                 throw;
             }
             if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
             {
                 var name = drive?.Name ?? provider.Name;
-                Fail("NotFileSystemPath",
+                Terminate("NotFileSystemPath",
                     $"'{given}' is on the {name}: drive of the {provider.Name} provider, where no file can be saved. Give a path on a FileSystem drive (for example under {SessionState.Path.CurrentFileSystemLocation.ProviderPath}). Nothing was sent.",
                     ErrorCategory.InvalidArgument, given);
             }
@@ -156,7 +162,7 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             var agentId = ResolveAgentId();
-            if (!TryInput(out var input)) return;
+            if (!TryJson(InputObject, nameof(InputObject), anyValue: false, out var input)) return;
             var toStream = ParameterSetName == StreamSet;
             if (toStream) RequireWritable();
             // -WaitTimeoutSeconds here is the platform's window for the runtime to start the file, not a budget for the download.
@@ -164,88 +170,84 @@ namespace Cxpa.PowerShell.Cmdlets
             var operation = CxpaOperations.TriggerAndDownload(AuthKind, agentId, input, window);
             var into = toStream ? $"writing it into the destination stream ({Destination!.GetType().Name})"
                 : $"saving to {(_fileName != null ? System.IO.Path.Combine(_directory, _fileName) : _directory)}";
-            if (!ShouldProcess($"{operation.WhatIfTarget}, {into}", operation.WhatIfAction)) return;
-            if (!toStream)
-            {
-                if (_createDirectory) CreateFolder();
-                RequireFolderWritable();
-            }
-            RunConnection.NoteAgent(agentId);
-
-            var client = CreateClient(RunConnection);
             var ticker = new ProgressTicker(this, $"Saving the output of agent {agentId}");
+            var started = DateTimeOffset.UtcNow;
+            CxpaClient Confirmed()
+            {
+                if (!toStream)
+                {
+                    if (_createDirectory) CreateFolder();
+                    RequireFolderWritable();
+                }
+                RunConnection.NoteAgent(agentId);
+                started = DateTimeOffset.UtcNow;
+                return CreateClient(RunConnection);
+            }
             try
             {
-                var started = DateTimeOffset.UtcNow;
-                using var answer = Await(client.SendAsync(operation, StopToken),
-                    () => ticker.Update($"Waiting for the runtime ({(DateTimeOffset.UtcNow - started).TotalSeconds:0} s)"));
-                if (answer.TimedOut)
+                Send(operation, Confirmed, download =>
                 {
-                    var run = new Run { RunId = answer.RunId ?? 0, AgentId = agentId, Status = RunStatus.Running };
-                    var ex = new CxpaRunWaitTimeoutException($"Run {run.RunId} of agent {agentId} did not start its file within -WaitTimeoutSeconds {WaitTimeoutSeconds} s; the run goes on, but the platform does not keep file bytes, so this file cannot be downloaded later.", run.RunId, agentId, run.Status);
-                    WriteError(new ErrorRecord(ex, "RunWaitTimeout", ErrorCategory.OperationTimeout, run) { ErrorDetails = new ErrorDetails(ex.Message) });
-                    return;
-                }
-                answer.LowSpeedLimit = LowSpeedLimit;
-                answer.LowSpeedTime = TimeSpan.FromSeconds(LowSpeedTimeSeconds);
-                if (answer.ContentEncoding != null && !answer.Decoded)
-                    WriteWarning($"Run {answer.RunId}'s file has the Content-Encoding '{answer.ContentEncoding}', which cannot be decoded here: it is saved as received, still encoded.");
-                var progress = new DownloadProgress();
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                void Tick()
-                {
-                    var done = progress.BytesReceived;
-                    var total = progress.TotalBytes;
-                    var rate = clock.Elapsed.TotalSeconds > 0 ? done / clock.Elapsed.TotalSeconds : 0;
-                    ticker.Update(total is > 0
-                            ? $"{progress.FileName}: {Bytes(done)} of {Bytes(total.Value)} ({Bytes((long)rate)}/s)"
-                            : $"{progress.FileName}: {Bytes(done)} ({Bytes((long)rate)}/s)",
-                        total is > 0 ? (int)(done * 100 / total.Value) : -1,
-                        total is > 0 && rate > 0 ? (int)((total.Value - done) / rate) : -1);
-                }
-                if (toStream)
-                {
-                    var output = new SavedRunOutput
+                    using var answer = download;
+                    if (answer.TimedOut)
                     {
-                        RunId = answer.RunId,
-                        AgentId = agentId,
-                        FileName = answer.SuggestedFileName,
-                        ContentType = FileNames.HeaderSafe(answer.ContentType),
-                        // The length of what is written: the declared one, unless the body is decoded on the way.
-                        ContentLength = answer.Decoded ? null : answer.ContentLength,
-                        ContentDisposition = answer.ContentDisposition,
-                        AttachmentDisposition = answer.SuggestedFileName is { } n ? FileNames.AttachmentHeader(n) : null,
-                    };
-                    // The headers reach the caller before the first byte does, so that a backend can forward them.
-                    BeforeWrite?.Invoke(output);
-                    // The engine writes into the caller's stream; on a failure or Ctrl+C the stream is left open as it is.
-                    output.Length = Await(answer.CopyToAsync(Destination!, progress, StopToken), Tick);
+                        var run = new Run { RunId = answer.RunId ?? 0, AgentId = agentId, Status = RunStatus.Running };
+                        var ex = new CxpaRunWaitTimeoutException($"Run {run.RunId} of agent {agentId} did not start its file within -WaitTimeoutSeconds {WaitTimeoutSeconds} s; the run goes on, but the platform does not keep file bytes, so this file cannot be downloaded later.", run.RunId, agentId, run.Status);
+                        WriteError(new ErrorRecord(ex, "RunWaitTimeout", ErrorCategory.OperationTimeout, run) { ErrorDetails = new ErrorDetails(ex.Message) });
+                        return;
+                    }
+                    answer.LowSpeedLimit = LowSpeedLimit;
+                    answer.LowSpeedTime = TimeSpan.FromSeconds(LowSpeedTimeSeconds);
+                    if (answer.ContentEncoding != null && !answer.Decoded)
+                        WriteWarning($"Run {answer.RunId}'s file has the Content-Encoding '{answer.ContentEncoding}', which cannot be decoded here: it is saved as received, still encoded.");
+                    var progress = new DownloadProgress();
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    void Tick()
+                    {
+                        var done = progress.BytesReceived;
+                        var total = progress.TotalBytes;
+                        var rate = clock.Elapsed.TotalSeconds > 0 ? done / clock.Elapsed.TotalSeconds : 0;
+                        ticker.Update(total is > 0
+                                ? $"{progress.FileName}: {Bytes(done)} of {Bytes(total.Value)} ({Bytes((long)rate)}/s)"
+                                : $"{progress.FileName}: {Bytes(done)} ({Bytes((long)rate)}/s)",
+                            total is > 0 ? (int)(done * 100 / total.Value) : -1,
+                            total is > 0 && rate > 0 ? (int)((total.Value - done) / rate) : -1);
+                    }
+                    if (toStream)
+                    {
+                        var output = new SavedRunOutput
+                        {
+                            RunId = answer.RunId,
+                            AgentId = agentId,
+                            FileName = answer.SuggestedFileName,
+                            ContentType = FileNames.HeaderSafe(answer.ContentType),
+                            // The length of what is written: the declared one, unless the body is decoded on the way.
+                            ContentLength = answer.Decoded ? null : answer.ContentLength,
+                            ContentDisposition = answer.ContentDisposition,
+                            AttachmentDisposition = answer.SuggestedFileName is { } n ? FileNames.AttachmentHeader(n) : null,
+                        };
+                        // The headers reach the caller before the first byte does, so that a backend can forward them.
+                        BeforeWrite?.Invoke(output);
+                        // The engine writes into the caller's stream; on a failure or Ctrl+C the stream is left open as it is.
+                        output.Length = Await(answer.CopyToAsync(Destination!, progress, StopToken), Tick);
+                        ticker.Complete();
+                        WriteObject(output);
+                        return;
+                    }
+                    var name = _fileName ?? answer.SuggestedFileName ?? $"run-{answer.RunId?.ToString() ?? "output"}.bin";
+                    var saved = Await(answer.SaveAsync(_directory, name, Force, progress, StopToken), Tick);
+                    if (_fileName == null && !string.Equals(System.IO.Path.GetFileName(saved.Path), name, StringComparison.Ordinal))
+                        WriteWarning($"'{name}' exists in {_directory}; saved run {saved.RunId}'s file as '{System.IO.Path.GetFileName(saved.Path)}' instead (use -Force to replace).");
+                    var info = FileItem(saved.Path);
+                    info.Properties.Add(new PSNoteProperty("RunId", saved.RunId));
+                    info.Properties.Add(new PSNoteProperty("AgentId", agentId));
+                    info.Properties.Add(new PSNoteProperty("ContentType", saved.ContentType));
+                    // The progress bar is gone before the file is output, so whatever follows in the pipeline does not run under it.
                     ticker.Complete();
-                    WriteObject(output);
-                    return;
-                }
-                var name = _fileName ?? answer.SuggestedFileName ?? $"run-{answer.RunId?.ToString() ?? "output"}.bin";
-                var saved = Await(answer.SaveAsync(_directory, name, Force, progress, StopToken), Tick);
-                if (_fileName == null && !string.Equals(System.IO.Path.GetFileName(saved.Path), name, StringComparison.Ordinal))
-                    WriteWarning($"'{name}' exists in {_directory}; saved run {saved.RunId}'s file as '{System.IO.Path.GetFileName(saved.Path)}' instead (use -Force to replace).");
-                var info = FileItem(saved.Path);
-                info.Properties.Add(new PSNoteProperty("RunId", saved.RunId));
-                info.Properties.Add(new PSNoteProperty("AgentId", agentId));
-                info.Properties.Add(new PSNoteProperty("ContentType", saved.ContentType));
-                // The progress bar is gone before the file is output, so whatever follows in the pipeline does not run under it.
-                ticker.Complete();
-                WriteObject(info);
+                    WriteObject(info);
+                }, InputObject, $"Saving the output of agent {agentId}",
+                    () => ticker.Update($"Waiting for the runtime ({(DateTimeOffset.UtcNow - started).TotalSeconds:0} s)"),
+                    whatIfTarget: $"{operation.WhatIfTarget}, {into}");
             }
-            catch (PipelineStoppedException) { throw; }
-            catch (CxpaDownloadException ex) when (ex.TempFilePath != null)
-            {
-                // Every byte arrived but the move into place failed: the complete file is kept, and the error says where.
-                WriteError(new ErrorRecord(ex, "FileNotMoved", ErrorCategory.WriteError, ex.TempFilePath)
-                {
-                    ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = $"Move '{ex.TempFilePath}' to the name you want; it holds the whole file." },
-                });
-            }
-            catch (Exception ex) { WriteCxpaError(ex, InputObject, $"Saving the output of agent {agentId}"); }
             finally { ticker.Complete(); }
         }
 
@@ -257,7 +259,7 @@ namespace Cxpa.PowerShell.Cmdlets
         private void RequireWritable()
         {
             if (Destination != null && !Destination.CanWrite)
-                Fail("DestinationNotWritable",
+                Terminate("DestinationNotWritable",
                     $"The destination stream ({Destination.GetType().Name}) cannot be written: it is read-only, closed or disposed (CanWrite is false). Nothing was sent.",
                     ErrorCategory.InvalidArgument, Destination);
         }
@@ -271,7 +273,7 @@ namespace Cxpa.PowerShell.Cmdlets
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException || ex is NotSupportedException)
             {
-                Fail("FolderNotCreated", $"The folder '{_directory}' could not be created ({ex.Message}). Nothing was sent.",
+                Terminate("FolderNotCreated", $"The folder '{_directory}' could not be created ({ex.Message}). Nothing was sent.",
                     ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, _directory, ex);
             }
         }
@@ -289,7 +291,7 @@ namespace Cxpa.PowerShell.Cmdlets
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
             {
-                Fail("FolderNotWritable", $"The folder '{_directory}' cannot be written ({ex.Message}). Nothing was sent.",
+                Terminate("FolderNotWritable", $"The folder '{_directory}' cannot be written ({ex.Message}). Nothing was sent.",
                     ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, _directory, ex);
             }
         }

@@ -42,8 +42,7 @@ namespace Cxpa.PowerShell.Cmdlets
             if (!TryJson(Output, "Output", anyValue: true, out var output)) return;
             var status = Status.ToLowerInvariant();
             var operation = CxpaOperations.Ingest(AgentId, ExternalRunId, status, output, Outputs, ErrorMessage);
-            Send(operation,
-                r => r, "Ingesting");
+            Send(operation, Confirmed, r => WriteObject(r), ExternalRunId, Doing("Ingesting"));
         }
 
         #endregion

@@ -60,7 +60,7 @@ namespace Cxpa.PowerShell.Cmdlets
         /// <summary>Reports that the run failed, with -Message (and -Name, -Stack).</summary>
         [Parameter(Mandatory = true, ParameterSetName = FailSet)]
         [Parameter(ParameterSetName = FailRecordSet)]
-        public new SwitchParameter Fail { get; set; }
+        public SwitchParameter Fail { get; set; }
 
         /// <summary>The failure's message.</summary>
         [Parameter(Mandatory = true, ParameterSetName = FailSet)]
@@ -113,14 +113,8 @@ namespace Cxpa.PowerShell.Cmdlets
                 WriteInvalidInput(ex, Output);
                 return;
             }
-            var operation = CxpaOperations.SendRunEvent(runId, runEvent);
-            if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
-            try
-            {
-                WriteObject(Await(CreateClient(connection).SendAsync(operation, StopToken)));
-            }
-            catch (PipelineStoppedException) { throw; }
-            catch (Exception ex) { WriteCxpaError(ex, runId, $"Reporting '{runEvent.Name}' for run {runId}"); }
+            Send(CxpaOperations.SendRunEvent(runId, runEvent), () => CreateClient(connection), r => WriteObject(r), runId,
+                $"Reporting '{runEvent.Name}' for run {runId}");
         }
 
         #endregion

@@ -14,9 +14,14 @@ namespace Cxpa.PowerShell.Cmdlets
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "CxpaRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpUris.Docs + "Start-CxpaRun.md")]
     [OutputType(typeof(Run))]
-    public sealed class StartCxpaRunCommand : CxpaRunInputCmdlet
+    public sealed class StartCxpaRunCommand : CxpaRunCmdlet
     {
         #region Parameters
+
+        /// <summary>The run's input: a hashtable, a PSCustomObject or JSON text of an object. Each pipeline input starts one run.</summary>
+        [Parameter(Position = 1, ValueFromPipeline = true)]
+        [Alias("Input")]
+        public object? InputObject { get; set; }
 
         /// <summary>Waits for the run to finish (trigger-and-wait, then polling if the server's window elapses).</summary>
         [Parameter]
@@ -44,63 +49,61 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             var agentId = ResolveAgentId();
-            if (!TryInput(out var input)) return;
+            if (!TryJson(InputObject, nameof(InputObject), anyValue: false, out var input)) return;
             var budget = Wait ? WaitTimeoutSeconds : 0;
             // The server's wait window is the budget, capped at the platform's ceiling.
             var window = WaitDeadline.Start(budget).ServerWindow(CxpaOperations.PlatformWaitCeiling);
             // The operation confirmed for -WhatIf is the one sent.
             var trigger = Wait ? null : CxpaOperations.Trigger(AuthKind, agentId, input);
             var triggerAndWait = Wait ? CxpaOperations.TriggerAndWait(AuthKind, agentId, input, window) : null;
-            CxpaOperation operation = (CxpaOperation?)trigger ?? triggerAndWait!;
-            if (!ShouldProcess(operation.WhatIfTarget, operation.WhatIfAction)) return;
-
-            RunConnection.NoteAgent(agentId);
-            // The budget's clock starts once the run is confirmed, as it is started.
-            var deadline = WaitDeadline.Start(budget);
-            // The trigger-and-wait call itself may run a little past the budget: the platform answers when its window ends.
-            var client = CreateClient(RunConnection, deadline.WithGrace(TimeSpan.FromSeconds(5)));
+            var doing = $"Starting a run of agent {agentId}";
+            WaitDeadline deadline = null!;
             var sentFrom = DateTimeOffset.UtcNow;
-            try
+            CxpaClient Confirmed()
             {
-                if (trigger != null)
-                {
-                    WriteObject(Await(client.SendAsync(trigger, StopToken)));
-                    return;
-                }
-                var ticker = new ProgressTicker(this, $"Running agent {agentId}");
-                TriggerWaitResult result;
-                try
-                {
-                    result = Await(client.SendAsync(triggerAndWait!, StopToken),
-                        () => ticker.Update($"Waiting on the platform ({deadline.Elapsed.TotalSeconds:0} s)"));
-                }
-                finally { ticker.Complete(); }
-                if (!result.TimedOut)
-                {
-                    WriteObject(result.Run);
-                    if (RunOutcome.ErrorFor(result.Run!) is { } err) WriteError(err);
-                    return;
-                }
-                WriteVerbose($"The platform's wait window elapsed; run {result.RunId} goes on. Polling it.");
-                var pending = new Run { RunId = result.RunId, AgentId = agentId, Input = RunReader.EchoInput(input, PSObjectFactory.Instance), Status = RunStatus.Running };
-                if (deadline.HasPassed)
-                {
-                    WriteObject(pending);
-                    WriteError(RunOutcome.Timeout(pending, deadline.Seconds));
-                    return;
-                }
-                new RunWaitLoop(this).Run(CreateClient(RunConnection), new List<Run> { pending }, deadline, any: false);
+                RunConnection.NoteAgent(agentId);
+                // The budget's clock starts once the run is confirmed, as it is started.
+                deadline = WaitDeadline.Start(budget);
+                sentFrom = DateTimeOffset.UtcNow;
+                // The trigger-and-wait call itself may run a little past the budget: the platform answers when its window ends.
+                return CreateClient(RunConnection, deadline.WithGrace(TimeSpan.FromSeconds(5)));
             }
-            catch (PipelineStoppedException) { throw; }
-            catch (Exception ex) when (!(ex is PipelineStoppedException))
+            // A trigger is never resent blindly: the record's RecommendedAction says how to find out whether it started,
+            // with what is known of a start whose answer was lost: the agent and when it was sent (no run id).
+            void Amend(Exception ex, ErrorRecord record)
             {
-                // A trigger is never resent blindly: the record's RecommendedAction says how to find out whether it started.
-                var record = ErrorMapping.ToErrorRecord(ex, InputObject, $"Starting a run of agent {agentId}");
-                // What is known of a start whose answer was lost: the agent and when it was sent (no run id).
                 if (ex is CxpaOutcomeUnknownException)
                     record.ErrorDetails.RecommendedAction = ErrorMapping.OutcomeUnknownStart(agentId, sentFrom, DateTimeOffset.UtcNow);
-                WriteError(record);
             }
+            if (trigger != null)
+            {
+                Send(trigger, Confirmed, run => WriteObject(run), InputObject, doing, amend: Amend);
+                return;
+            }
+            var ticker = new ProgressTicker(this, $"Running agent {agentId}");
+            try
+            {
+                Send(triggerAndWait!, Confirmed, result =>
+                {
+                    ticker.Complete();
+                    if (!result.TimedOut)
+                    {
+                        WriteObject(result.Run);
+                        if (RunOutcome.ErrorFor(result.Run!) is { } err) WriteError(err);
+                        return;
+                    }
+                    WriteVerbose($"The platform's wait window elapsed; run {result.RunId} goes on. Polling it.");
+                    var pending = new Run { RunId = result.RunId, AgentId = agentId, Input = RunReader.EchoInput(input, PSObjectFactory.Instance), Status = RunStatus.Running };
+                    if (deadline.HasPassed)
+                    {
+                        WriteObject(pending);
+                        WriteError(RunOutcome.Timeout(pending, deadline.Seconds));
+                        return;
+                    }
+                    new RunWaitLoop(this).Run(CreateClient(RunConnection), new List<Run> { pending }, deadline, any: false);
+                }, InputObject, doing, () => ticker.Update($"Waiting on the platform ({deadline.Elapsed.TotalSeconds:0} s)"), Amend);
+            }
+            finally { ticker.Complete(); }
         }
 
         #endregion

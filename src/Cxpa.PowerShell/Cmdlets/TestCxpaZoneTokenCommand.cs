@@ -77,7 +77,7 @@ namespace Cxpa.PowerShell.Cmdlets
         protected override void BeginProcessing()
         {
             if (AsPlainText && !PassThru)
-                Fail("AsPlainTextWithoutPassThru", "-AsPlainText applies to the token of the -PassThru result: add -PassThru.", ErrorCategory.InvalidArgument);
+                Terminate("AsPlainTextWithoutPassThru", "-AsPlainText applies to the token of the -PassThru result: add -PassThru.", ErrorCategory.InvalidArgument);
             (_secret, _audience) = ZoneSecrets.Resolve(this, Secret, MyInvocation.BoundParameters.ContainsKey(nameof(Secret)), Audience);
             _tolerance = TimeSpan.FromSeconds(ClockToleranceSec);
         }
@@ -114,7 +114,7 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             if (!HeaderReader.TryRead(headers, name, out var value, out several, out var typeName))
                 // The type's name only: never the value, which may hold the token.
-                Fail("InvalidHeaders", $"-Headers takes {HeaderReader.Accepted}; it got a {typeName}.", ErrorCategory.InvalidArgument);
+                Terminate("InvalidHeaders", $"-Headers takes {HeaderReader.Accepted}; it got a {typeName}.", ErrorCategory.InvalidArgument);
             return value;
         }
 

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Security;
 using Cxpa.Engine.Time;
 using Cxpa.PowerShell.Internal;
 
@@ -10,9 +12,22 @@ namespace Cxpa.PowerShell.Cmdlets
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "CxpaRun", HelpUri = HelpUris.Docs + "Wait-CxpaRun.md")]
     [OutputType(typeof(Run))]
-    public sealed class WaitCxpaRunCommand : CxpaRunIdCmdlet
+    public sealed class WaitCxpaRunCommand : CxpaRunCmdlet
     {
         #region Parameters
+
+        /// <summary>One or more run ids. Binds from the pipeline by value (numbers: 1000, 1001 | Get-CxpaRun -AgentId 42) and by property name, RunId or Id (a run, a registration, an ingest result, any object with an Id), so Start-CxpaRun | Wait-CxpaRun works.</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ValidateRange(1, long.MaxValue)]
+        public long[] RunId { get; set; } = Array.Empty<long>();
+
+        /// <summary>A zone token (SecureString or string, or the session of Test-CxpaZoneToken -PassThru): the call goes through the zone endpoints on behalf of the token's user. Binds from the pipeline by property name Token, so $session | Wait-CxpaRun -RunId 5 works.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Token")]
+        [SecretTransformation(ZoneSession = true)]
+        [ValidateNotNull]
+        public override SecureString? ZoneToken { get => base.ZoneToken; set => base.ZoneToken = value; }
 
         /// <summary>The wait budget: the most seconds to wait in all (not a per-request timeout: that is -ConnectionTimeoutSeconds); 0 (the default) waits as long as it takes. Runs still going then are output with a RunWaitTimeout error. Alias: TimeoutSec, which here is this whole wait budget, not the per-request timeout it is in Invoke-RestMethod (scope a $PSDefaultParameterValues entry for that to Invoke-RestMethod:TimeoutSec).</summary>
         [Parameter]
@@ -44,7 +59,7 @@ namespace Cxpa.PowerShell.Cmdlets
         {
             // One wait loop, one connection: runs under another zone token than the first record's are refused.
             if (ResolveForRecord() && _runs.Count > 0)
-                Fail("ConnectionConflict", "Wait-CxpaRun waits on runs of one connection: the pipeline brought a different zone token than the earlier runs'. Wait for each token's runs in its own Wait-CxpaRun.", ErrorCategory.InvalidArgument);
+                Terminate("ConnectionConflict", "Wait-CxpaRun waits on runs of one connection: the pipeline brought a different zone token than the earlier runs'. Wait for each token's runs in its own Wait-CxpaRun.", ErrorCategory.InvalidArgument);
             var agentId = ResolveAgentId();
             foreach (var id in RunId)
                 if (_seen.Add(id)) _runs.Add(new Run { RunId = id, AgentId = agentId, Status = RunStatus.Queued });

@@ -39,6 +39,13 @@ namespace Cxpa.PowerShell.Internal
                     rec.ErrorDetails.RecommendedAction = c.Effect == OperationEffect.StartsRun ? ConnectionFailedTrigger : ConnectionFailedAction;
                     return rec;
                 }
+                case CxpaDownloadException d when d.TempFilePath != null:
+                {
+                    // Every byte arrived but the move into place failed: the complete file is kept, and the error says where.
+                    var rec = WithDetails(new ErrorRecord(d, "FileNotMoved", ErrorCategory.WriteError, d.TempFilePath), context, d.Message);
+                    rec.ErrorDetails.RecommendedAction = $"Move '{d.TempFilePath}' to the name you want; it holds the whole file.";
+                    return rec;
+                }
                 case CxpaDownloadException d:
                     return WithDetails(new ErrorRecord(d, "DownloadIncomplete", ErrorCategory.ReadError, target ?? (object?)d.RunId), context, d.Message);
                 case CxpaConfigurationException cfg:

@@ -497,4 +497,31 @@ public sealed class RunWaiterScheduleTests
         Assert.False(client.IsTransient(new CxpaConnectionException("refused"), CancellationToken.None));
         Assert.True(Bare(clock, Start.AddTicks(1)).IsTransient(Api(503), CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Runs_found_finished_or_failed_in_one_round_come_out_in_input_order_whatever_order_the_answers_came_in()
+    {
+        var clock = new MutdlClock(Start);
+        // Runs 3 and 4 answer last: their answers wait until every other run of the round has answered.
+        var others = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answered = 0;
+        var router = new MockTransport(clock).Otherwise(async (r, _) =>
+        {
+            var id = MutdlAnswers.RunIdOf(r);
+            if (id is 3 or 4) await others.Task;
+            var answer = id % 2 == 0
+                ? MutdlAnswers.Json(HttpStatusCode.NotFound, "{\"error\":\"Run not found\"}")
+                : MutdlAnswers.RunRow(id, "completed");
+            if (Interlocked.Increment(ref answered) == 3) others.TrySetResult();
+            return answer;
+        });
+        var waiter = new RunWaiter(Client(clock, router), new[] { Pending(3), Pending(4), Pending(5), Pending(6), Pending(7) });
+
+        var done = await waiter.NextAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(5, router.Requests.Count);
+        Assert.Equal(new long[] { 3, 5, 7 }, done.Select(r => r.RunId));
+        Assert.Equal(new long[] { 4, 6 }, waiter.TakeFailures().Select(f => f.Key.RunId));
+        Assert.True(waiter.IsDone);
+    }
 }

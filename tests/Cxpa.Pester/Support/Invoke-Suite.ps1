@@ -19,7 +19,17 @@ Install-PSResource -Name Cxpa, Cxpa.Emulator -Repository CxpaLocal -TrustReposit
 Import-Module (Join-Path $root 'out/pester/Pester/Pester.psd1') -Force
 $config = New-PesterConfiguration
 $config.Run.Path = $Path
-$config.Run.Exit = $true
+$config.Run.PassThru = $true
 $config.Output.Verbosity = $Output
 $config.Output.RenderMode = 'Plaintext'
-Invoke-Pester -Configuration $config
+$result = Invoke-Pester -Configuration $config
+
+# A CI log often keeps only its tail: repeat each failure there, after the counts.
+$failures = @($result.Failed) + @($result.FailedBlocks) + @($result.FailedContainers)
+foreach ($failure in $failures) {
+    $where = if ($failure.PSObject.Properties['ExpandedPath']) { $failure.ExpandedPath } else { [string]$failure.Item }
+    $message = @($failure.ErrorRecord | ForEach-Object { $_.ToString() }) -join ' | '
+    if ($message.Length -gt 1500) { $message = $message.Substring(0, 1500) + '...' }
+    Write-Host "FAILED: $where :: $message"
+}
+exit $failures.Count
