@@ -6,96 +6,41 @@
 BeforeAll {
     Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
     $script:demo = Get-CxpaTestDemo
-
-    $script:dir = New-CxpaTestFolder
-    $script:portFile = Join-Path $dir 'port.txt'
-    $script:requestLog = Join-Path $dir 'requests.log'
-    $serverScript = Join-Path $dir 'HostileServer.ps1'
-    Set-Content -LiteralPath $serverScript -Encoding utf8 -Value @'
-param([string] $PortFile, [string] $RequestLog)
-$ErrorActionPreference = 'Stop'
-Add-Type -TypeDefinition @"
-using System;
-using System.IO;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using System.Threading;
-
-public static class HostileServer
+    # The cases, by the last segment of the target (a run id, or "trigger").
+    $script:server = Start-CxpaTestRawServer -TypeName HostileServer -Source @'
+public sealed class HostileServer : RawHttpServer
 {
-    static readonly object Gate = new object();
-
-    public static void Run(string portFile, string requestLog)
+    protected override void Answer(Stream s, RawRequest r)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        File.WriteAllText(portFile + ".tmp", ((IPEndPoint)listener.LocalEndpoint).Port.ToString());
-        File.Move(portFile + ".tmp", portFile);
-        while (true)
+        switch (r.LastSegment)
         {
-            var client = listener.AcceptTcpClient();
-            new Thread(() => Serve(client, requestLog)) { IsBackground = true }.Start();
-        }
-    }
-
-    static void Serve(TcpClient client, string requestLog)
-    {
-        using (client)
-        {
-            try
+            case "trigger":
+            case "1006":
+                return; // read the request whole, then close the connection without a word
+            case "1001": // headers, then a body that never ends
+                Head(s, null);
+                Forever(s, TimeSpan.Zero);
+                return;
+            case "1005": // a body that trickles one byte every 100 ms, forever
+                Head(s, null);
+                Forever(s, TimeSpan.FromMilliseconds(100));
+                return;
+            case "1002": // a valid 200 MB JSON run row
             {
-                var s = client.GetStream();
-                var head = new StringBuilder();
-                while (!head.ToString().EndsWith("\r\n\r\n"))
-                {
-                    int b = s.ReadByte();
-                    if (b < 0) return;
-                    head.Append((char)b);
-                }
-                var lines = head.ToString().Split(new[] { "\r\n" }, StringSplitOptions.None);
-                var parts = lines[0].Split(' ');
-                string method = parts[0], path = parts[1];
-                long length = 0;
-                foreach (var l in lines)
-                    if (l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = long.Parse(l.Substring(15).Trim());
-                for (long i = 0; i < length; i++) if (s.ReadByte() < 0) return;
-                lock (Gate) File.AppendAllText(requestLog, method + " " + path + "\n");
-
-                string id = path.Substring(path.LastIndexOf('/') + 1);
-                switch (id)
-                {
-                    case "trigger":
-                    case "1006":
-                        return; // read the request whole, then close the connection without a word
-                    case "1001": // headers, then a body that never ends
-                        Head(s, null);
-                        Forever(s, TimeSpan.Zero);
-                        return;
-                    case "1005": // a body that trickles one byte every 100 ms, forever
-                        Head(s, null);
-                        Forever(s, TimeSpan.FromMilliseconds(100));
-                        return;
-                    case "1002": // a valid 200 MB JSON run row
-                    {
-                        const long size = 200L * 1024 * 1024;
-                        var prefix = Encoding.ASCII.GetBytes("{\"id\":1002,\"agent_id\":42,\"status\":\"completed\",\"pad\":\"");
-                        Head(s, size);
-                        s.Write(prefix, 0, prefix.Length);
-                        var chunk = new byte[64 * 1024];
-                        for (int i = 0; i < chunk.Length; i++) chunk[i] = (byte)'x';
-                        long left = size - prefix.Length - 2;
-                        while (left > 0) { int n = (int)Math.Min(chunk.Length, left); s.Write(chunk, 0, n); left -= n; }
-                        s.Write(Encoding.ASCII.GetBytes("\"}"), 0, 2);
-                        return;
-                    }
-                    case "1003": Json(s, "[1,2,3]"); return;
-                    case "1": Json(s, "{\"id\":1234,\"agent_id\":42,\"status\":\"completed\"}"); return;
-                    default: Json(s, "{\"error\":\"no such case\"}", "404 Not Found"); return;
-                }
+                const long size = 200L * 1024 * 1024;
+                var prefix = Encoding.ASCII.GetBytes("{\"id\":1002,\"agent_id\":42,\"status\":\"completed\",\"pad\":\"");
+                Head(s, size);
+                s.Write(prefix, 0, prefix.Length);
+                var chunk = new byte[64 * 1024];
+                for (int i = 0; i < chunk.Length; i++) chunk[i] = (byte)'x';
+                long left = size - prefix.Length - 2;
+                while (left > 0) { int n = (int)Math.Min(chunk.Length, left); s.Write(chunk, 0, n); left -= n; }
+                s.Write(Encoding.ASCII.GetBytes("\"}"), 0, 2);
+                return;
             }
-            catch (IOException) { } // the client gave up: the hostile answer was not wanted
-            catch (SocketException) { }
+            case "1003": Json(s, "[1,2,3]"); return;
+            case "1": Json(s, "{\"id\":1234,\"agent_id\":42,\"status\":\"completed\"}"); return;
+            default: Json(s, "{\"error\":\"no such case\"}", "404 Not Found"); return;
         }
     }
 
@@ -114,68 +59,20 @@ public static class HostileServer
         for (int i = 0; i < chunk.Length; i++) chunk[i] = (byte)'x';
         while (true) { s.Write(chunk, 0, chunk.Length); if (gap > TimeSpan.Zero) Thread.Sleep(gap); }
     }
-
-    static void Json(Stream s, string json, string status = "200 OK")
-    {
-        var body = Encoding.UTF8.GetBytes(json);
-        var h = Encoding.ASCII.GetBytes("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + body.Length + "\r\n\r\n");
-        s.Write(h, 0, h.Length);
-        s.Write(body, 0, body.Length);
-    }
 }
-"@
-[HostileServer]::Run($PortFile, $RequestLog)
 '@
-    $script:server = Start-Process -FilePath (Get-CxpaTestDotnet) -PassThru -RedirectStandardOutput (Join-Path $dir 'out.log') -RedirectStandardError (Join-Path $dir 'err.log') -ArgumentList @(
-        (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $serverScript, '-PortFile', $portFile, '-RequestLog', $requestLog)
-    $deadline = [DateTime]::UtcNow.AddSeconds(120)
-    while (-not (Test-Path -LiteralPath $portFile)) {
-        if ($server.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "The hostile server did not start: $(Get-Content -Raw (Join-Path $dir 'err.log') -ErrorAction SilentlyContinue)" }
-        Start-Sleep -Milliseconds 100
-    }
-    $script:base = "http://127.0.0.1:$((Get-Content -Raw -LiteralPath $portFile).Trim())"
-
     Import-Module Cxpa
-    $script:api = @{ BaseUrl = $base; IngestApiKey = $demo.IngestKey; RetryIntervalSec = 0 }
-
-    # Runs a call in its own runspace of this process: returns its ErrorRecord (or output) once it ended, and fails the
-    # test if it has not ended after 60 s (a hang guard, not a timing assertion). The process's working set, before and
-    # after, and its peak, tell whether the call kept the answer in memory.
-    function Invoke-Guarded([scriptblock] $Call, [hashtable] $Arguments) {
-        [GC]::Collect()
-        $before = Get-Process -Id $PID
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript('param($Call, $Arguments) Import-Module Cxpa; try { & ([scriptblock]::Create($Call)) @Arguments } catch { $_ }').
-                AddArgument($Call.ToString()).AddArgument($Arguments)
-            $handle = $ps.BeginInvoke()
-            $ended = $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60))
-            if (-not $ended) { $ps.Stop() }
-            $out = if ($ended) { @($ps.EndInvoke($handle)) } else { @() }
-        }
-        finally { $ps.Dispose() }
-        [GC]::Collect()
-        $after = Get-Process -Id $PID
-        [pscustomobject]@{
-            Ended      = $ended
-            Result     = $out
-            Error      = $out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | Select-Object -First 1
-            Growth     = $after.WorkingSet64 - $before.WorkingSet64
-            PeakGrowth = $after.PeakWorkingSet64 - [Math]::Max($before.PeakWorkingSet64, $before.WorkingSet64)
-        }
-    }
-
-    function Get-RequestCount([string] $Line) { @(Get-Content -LiteralPath $requestLog -ErrorAction SilentlyContinue | Where-Object { $_ -eq $Line }).Count }
+    $script:api = @{ BaseUrl = $server.Url; IngestApiKey = $demo.IngestKey; RetryIntervalSec = 0 }
+    function Get-RequestCount([string] $Line) { Get-CxpaTestRawRequestCount $server $Line }
 }
 
 AfterAll {
-    if ($script:server -and -not $script:server.HasExited) { $script:server.Kill($true); $null = $script:server.WaitForExit(10000) }
-    if ($script:dir) { Remove-Item -LiteralPath $script:dir -Recurse -Force -ErrorAction SilentlyContinue }
+    Stop-CxpaTestEmulator $script:server
 }
 
 Describe 'Answers too large or never ending' {
     It 'a body that never ends: ResponseTooLarge, in bounded memory' {
-        $r = Invoke-Guarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1001 -OperationTimeoutSeconds 3 -ErrorAction Stop } @{ a = $api }
+        $r = Invoke-CxpaTestGuarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1001 -OperationTimeoutSeconds 3 -ErrorAction Stop } @{ a = $api }
         $r.Ended | Should -BeTrue -Because 'the call must end (hang guard 60 s)'
         $r.Error.FullyQualifiedErrorId | Should -Be 'ResponseTooLarge,Cxpa.PowerShell.Cmdlets.GetCxpaRunCommand'
         $r.Error.CategoryInfo.Category | Should -Be 'LimitsExceeded'
@@ -186,7 +83,7 @@ Describe 'Answers too large or never ending' {
     }
 
     It 'a body that trickles: Timeout after -OperationTimeoutSeconds for the whole body' {
-        $r = Invoke-Guarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1005 -OperationTimeoutSeconds 3 -MaximumRetryCount 0 -ErrorAction Stop } @{ a = $api }
+        $r = Invoke-CxpaTestGuarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1005 -OperationTimeoutSeconds 3 -MaximumRetryCount 0 -ErrorAction Stop } @{ a = $api }
         $r.Ended | Should -BeTrue
         $r.Error.FullyQualifiedErrorId | Should -Be 'Timeout,Cxpa.PowerShell.Cmdlets.GetCxpaRunCommand'
         $r.Error.ErrorDetails.Message | Should -Match 'reading the answer took longer than 3 s'
@@ -194,7 +91,7 @@ Describe 'Answers too large or never ending' {
     }
 
     It 'a valid 200 MB answer: ResponseTooLarge from its Content-Length, not read' {
-        $r = Invoke-Guarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1002 -ErrorAction Stop } @{ a = $api }
+        $r = Invoke-CxpaTestGuarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1002 -ErrorAction Stop } @{ a = $api }
         $r.Ended | Should -BeTrue
         $r.Error.FullyQualifiedErrorId | Should -Be 'ResponseTooLarge,Cxpa.PowerShell.Cmdlets.GetCxpaRunCommand'
         $r.Error.ErrorDetails.Message | Should -Match 'declares 209715200 bytes'
@@ -206,7 +103,7 @@ Describe 'Answers too large or never ending' {
 Describe 'A connection dropped after the request was read' {
     It 'a trigger: OutcomeUnknown, sent exactly once, and the advice says only what is known (agent, time sent, may run twice)' {
         $before = [DateTime]::UtcNow.AddSeconds(-1)
-        $r = Invoke-Guarded { param($a) Start-CxpaRun @a -AgentId 42 -ErrorAction Stop } @{ a = $api }
+        $r = Invoke-CxpaTestGuarded { param($a) Start-CxpaRun @a -AgentId 42 -ErrorAction Stop } @{ a = $api }
         $after = [DateTime]::UtcNow.AddSeconds(1)
         $r.Ended | Should -BeTrue
         $r.Error.FullyQualifiedErrorId | Should -Be 'OutcomeUnknown,Cxpa.PowerShell.Cmdlets.StartCxpaRunCommand'
@@ -232,7 +129,7 @@ Describe 'A connection dropped after the request was read' {
     }
 
     It 'a GET: retried, then ConnectionFailed' {
-        $r = Invoke-Guarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1006 -MaximumRetryCount 2 -ErrorAction Stop } @{ a = $api }
+        $r = Invoke-CxpaTestGuarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1006 -MaximumRetryCount 2 -ErrorAction Stop } @{ a = $api }
         $r.Ended | Should -BeTrue
         $r.Error.FullyQualifiedErrorId | Should -Be 'ConnectionFailed,Cxpa.PowerShell.Cmdlets.GetCxpaRunCommand'
         # Three attempts (1 + 2 retries); .NET's handler may itself resend a body-less GET whose connection ended before
@@ -243,7 +140,7 @@ Describe 'A connection dropped after the request was read' {
 
 Describe 'Answers of the wrong shape' {
     It 'an array where a run was expected: InvalidResponse' {
-        $r = Invoke-Guarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1003 -ErrorAction Stop } @{ a = $api }
+        $r = Invoke-CxpaTestGuarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1003 -ErrorAction Stop } @{ a = $api }
         $r.Ended | Should -BeTrue
         $r.Error.FullyQualifiedErrorId | Should -Be 'InvalidResponse,Cxpa.PowerShell.Cmdlets.GetCxpaRunCommand'
         $r.Error.CategoryInfo.Category | Should -Be 'InvalidResult'
@@ -251,9 +148,9 @@ Describe 'Answers of the wrong shape' {
     }
 
     It 'run 1234 in answer to a GET for run 1: InvalidResponse naming both' {
-        $r = Invoke-Guarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1 -ErrorAction Stop } @{ a = $api }
+        $r = Invoke-CxpaTestGuarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1 -ErrorAction Stop } @{ a = $api }
         $r.Ended | Should -BeTrue
-        $r.Result | Where-Object { $_ -is [Cxpa.Run] } | Should -BeNullOrEmpty
+        $r.Output | Where-Object { $_ -is [Cxpa.Run] } | Should -BeNullOrEmpty
         $r.Error.FullyQualifiedErrorId | Should -Be 'InvalidResponse,Cxpa.PowerShell.Cmdlets.GetCxpaRunCommand'
         $r.Error.ErrorDetails.Message | Should -Match 'run 1234, not run 1 '
     }

@@ -6,121 +6,50 @@
 BeforeAll {
     Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
     $script:demo = Get-CxpaTestDemo
-
-    $script:work = New-CxpaTestFolder
-    $script:portFile = Join-Path $work 'port.txt'
-    $serverScript = Join-Path $work 'FileServer.ps1'
-    Set-Content -LiteralPath $serverScript -Encoding utf8 -Value @'
-param([string] $PortFile)
-$ErrorActionPreference = 'Stop'
-Add-Type -TypeDefinition @"
-using System;
-using System.IO;
-using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using System.Threading;
-
-public static class HostileFileServer
+    $script:server = Start-CxpaTestRawServer -TypeName HostileFileServer -Source @'
+public sealed class HostileFileServer : RawHttpServer
 {
-    public static void Run(string portFile)
+    // The cases, by agent id (/api/agents/<id>/runs/trigger-and-download).
+    protected override void Answer(Stream s, RawRequest r)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        File.WriteAllText(portFile + ".tmp", ((IPEndPoint)listener.LocalEndpoint).Port.ToString());
-        File.Move(portFile + ".tmp", portFile);
-        while (true)
+        switch (r.Segment(3))
         {
-            var client = listener.AcceptTcpClient();
-            new Thread(() => Serve(client)) { IsBackground = true }.Start();
-        }
-    }
-
-    public static byte[] Pattern(int n)
-    {
-        var b = new byte[n];
-        for (int i = 0; i < n; i++) b[i] = (byte)((i * 31 + 7) % 256);
-        return b;
-    }
-
-    public static byte[] Gzip(byte[] data)
-    {
-        var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Optimal, true)) gz.Write(data, 0, data.Length);
-        return ms.ToArray();
-    }
-
-    static void Serve(TcpClient client)
-    {
-        using (client)
-        {
-            try
+            case "601": // 1 byte a second, of a declared 100000
+                Head(s, "100000", "attachment; filename=\"slow.bin\"");
+                for (int i = 0; i < 100000; i++) { s.WriteByte((byte)'x'); s.Flush(); Thread.Sleep(1000); }
+                return;
+            case "602": // a Content-Length no file can have, 1000 bytes, then the connection closes
+                Head(s, "9223372036854775807", "attachment; filename=\"huge.bin\"");
+                s.Write(Pattern(1000), 0, 1000);
+                return;
+            case "603": // a gzip-encoded file
             {
-                var s = client.GetStream();
-                var head = new StringBuilder();
-                while (!head.ToString().EndsWith("\r\n\r\n"))
-                {
-                    int b = s.ReadByte();
-                    if (b < 0) return;
-                    head.Append((char)b);
-                }
-                var lines = head.ToString().Split(new[] { "\r\n" }, StringSplitOptions.None);
-                string path = lines[0].Split(' ')[1];
-                long length = 0;
-                foreach (var l in lines)
-                    if (l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = long.Parse(l.Substring(15).Trim());
-                for (long i = 0; i < length; i++) if (s.ReadByte() < 0) return;
-
-                var parts = path.Split('/');
-                string agent = parts.Length > 3 ? parts[3] : "";
-                switch (agent)
-                {
-                    case "601": // 1 byte a second, of a declared 100000
-                        Head(s, "100000", "attachment; filename=\"slow.bin\"");
-                        for (int i = 0; i < 100000; i++) { s.WriteByte((byte)'x'); s.Flush(); Thread.Sleep(1000); }
-                        return;
-                    case "602": // a Content-Length no file can have, 1000 bytes, then the connection closes
-                        Head(s, "9223372036854775807", "attachment; filename=\"huge.bin\"");
-                        s.Write(Pattern(1000), 0, 1000);
-                        return;
-                    case "603": // a gzip-encoded file
-                    {
-                        var gz = Gzip(Pattern(300000));
-                        Head(s, gz.Length.ToString(), "attachment; filename=\"data.bin\"", "Content-Encoding: gzip\r\n");
-                        s.Write(gz, 0, gz.Length);
-                        return;
-                    }
-                    case "604": // a gzip bomb: 64 MiB of zeros in about 64 KiB
-                    {
-                        var gz = Gzip(new byte[64 * 1024 * 1024]);
-                        Head(s, gz.Length.ToString(), "attachment; filename=\"bomb.bin\"", "Content-Encoding: gzip\r\n");
-                        s.Write(gz, 0, gz.Length);
-                        return;
-                    }
-                    case "620": // eight saves of one name: each answer waits until all eight requests are in, then all are sent at once
-                    {
-                        if (Interlocked.Increment(ref together) % 8 == 0) lock (Gate) { Monitor.PulseAll(Gate); released++; }
-                        else lock (Gate) { var round = released; while (released == round) if (!Monitor.Wait(Gate, 60000)) return; }
-                        Named(s, "attachment; filename=\"same.pdf\"", 200000);
-                        return;
-                    }
-                    case "611": Named(s, "attachment; x=\"filename=evil.exe\""); return;
-                    case "612": Named(s, "attachment; xfilename=\"evil.exe\""); return;
-                    case "613": Named(s, "attachment; filename=\"CON .txt\""); return;
-                    case "614": Named(s, "attachment; filename*=UTF-8''%E2%80%8B%E2%80%8B"); return;
-                    case "615": Named(s, "attachment; filename*=UTF-8''report%E2%81%A6fdp.exe%E2%81%A9.txt"); return;
-                    case "616": Named(s, "attachment; filename*=UTF-8''a%0D%0ASet-Cookie%3A%20x%3D1%00.pdf"); return;
-                    default:
-                        var body = Encoding.ASCII.GetBytes("{\"error\":\"no such case\"}");
-                        var h = Encoding.ASCII.GetBytes("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + body.Length + "\r\n\r\n");
-                        s.Write(h, 0, h.Length);
-                        s.Write(body, 0, body.Length);
-                        return;
-                }
+                var gz = Gzip(Pattern(300000), 1, CompressionLevel.Optimal);
+                Head(s, gz.Length.ToString(), "attachment; filename=\"data.bin\"", "Content-Encoding: gzip\r\n");
+                s.Write(gz, 0, gz.Length);
+                return;
             }
-            catch (IOException) { }
-            catch (SocketException) { }
+            case "604": // a gzip bomb: 64 MiB of zeros in about 64 KiB
+            {
+                var gz = Gzip(new byte[64 * 1024 * 1024], 1, CompressionLevel.Optimal);
+                Head(s, gz.Length.ToString(), "attachment; filename=\"bomb.bin\"", "Content-Encoding: gzip\r\n");
+                s.Write(gz, 0, gz.Length);
+                return;
+            }
+            case "620": // eight saves of one name: each answer waits until all eight requests are in, then all are sent at once
+            {
+                if (Interlocked.Increment(ref together) % 8 == 0) lock (Gate) { Monitor.PulseAll(Gate); released++; }
+                else lock (Gate) { var round = released; while (released == round) if (!Monitor.Wait(Gate, 60000)) return; }
+                Named(s, "attachment; filename=\"same.pdf\"", 200000);
+                return;
+            }
+            case "611": Named(s, "attachment; x=\"filename=evil.exe\""); return;
+            case "612": Named(s, "attachment; xfilename=\"evil.exe\""); return;
+            case "613": Named(s, "attachment; filename=\"CON .txt\""); return;
+            case "614": Named(s, "attachment; filename*=UTF-8''%E2%80%8B%E2%80%8B"); return;
+            case "615": Named(s, "attachment; filename*=UTF-8''report%E2%81%A6fdp.exe%E2%81%A9.txt"); return;
+            case "616": Named(s, "attachment; filename*=UTF-8''a%0D%0ASet-Cookie%3A%20x%3D1%00.pdf"); return;
+            default: Json(s, "{\"error\":\"no such case\"}", "404 Not Found"); return;
         }
     }
 
@@ -144,44 +73,18 @@ public static class HostileFileServer
         s.Flush();
     }
 }
-"@
-[HostileFileServer]::Run($PortFile)
 '@
-    $script:server = Start-Process -FilePath (Get-CxpaTestDotnet) -PassThru -RedirectStandardOutput (Join-Path $work 'out.log') -RedirectStandardError (Join-Path $work 'err.log') -ArgumentList @(
-        (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $serverScript, '-PortFile', $portFile)
-    $deadline = [DateTime]::UtcNow.AddSeconds(120)
-    while (-not (Test-Path -LiteralPath $portFile)) {
-        if ($server.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "The file server did not start: $(Get-Content -Raw (Join-Path $work 'err.log') -ErrorAction SilentlyContinue)" }
-        Start-Sleep -Milliseconds 100
-    }
-    $script:base = "http://127.0.0.1:$((Get-Content -Raw -LiteralPath $portFile).Trim())"
+    $script:base = $server.Url
     Import-Module Cxpa
-
-    # Runs a save in its own runspace: returns its output and errors once it ended; fails the test if it has not ended after
-    # 60 s (a hang guard, not a timing assertion).
-    function Invoke-Guarded([scriptblock] $Call, [hashtable] $Arguments) {
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript('param($Call, $Arguments) Import-Module Cxpa; & ([scriptblock]::Create($Call)) @Arguments').
-                AddArgument($Call.ToString()).AddArgument($Arguments)
-            $handle = $ps.BeginInvoke()
-            $ended = $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60))
-            if (-not $ended) { $ps.Stop() }
-            $out = if ($ended) { try { @($ps.EndInvoke($handle)) } catch { @($_.Exception.InnerException.ErrorRecord) } } else { @() }
-            [pscustomobject]@{ Ended = $ended; Output = $out; Errors = @($ps.Streams.Error) + @($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }); Warnings = @($ps.Streams.Warning) }
-        }
-        finally { $ps.Dispose() }
-    }
 
     $script:save = { param($BaseUrl, $Key, $AgentId, $Dir, $Extra) Save-CxpaRunOutput -BaseUrl $BaseUrl -IngestApiKey $Key -AgentId $AgentId -Path $Dir -MaximumRetryCount 0 @Extra }
     function Save-From([long] $AgentId, [string] $Dir, [hashtable] $Extra = @{}) {
-        Invoke-Guarded $save @{ BaseUrl = $base; Key = $demo.IngestKey; AgentId = $AgentId; Dir = $Dir; Extra = $Extra }
+        Invoke-CxpaTestGuarded $save @{ BaseUrl = $base; Key = $demo.IngestKey; AgentId = $AgentId; Dir = $Dir; Extra = $Extra }
     }
 }
 
 AfterAll {
-    if ($script:server -and -not $script:server.HasExited) { $script:server.Kill($true); $null = $script:server.WaitForExit(10000) }
-    if ($script:work) { Remove-Item -LiteralPath $script:work -Recurse -Force -ErrorAction SilentlyContinue }
+    Stop-CxpaTestEmulator $script:server
 }
 
 Describe 'Save-CxpaRunOutput against a hostile file server' {
@@ -268,7 +171,7 @@ Describe 'Save-CxpaRunOutput saves running at once' {
 
 Describe 'Save-CxpaRunOutput -Destination -BeforeWrite' {
     It 'gets the headers before the first byte, with a name cleaned of CR, LF and control characters' {
-        $r = Invoke-Guarded {
+        $r = Invoke-CxpaTestGuarded {
             param($BaseUrl, $Key)
             $ms = [System.IO.MemoryStream]::new()
             $seen = [System.Collections.Generic.List[object]]::new()

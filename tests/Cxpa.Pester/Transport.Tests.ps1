@@ -6,88 +6,37 @@
 BeforeAll {
     Import-Module "$PSScriptRoot/Support/CxpaTest.psm1" -Force
     $script:saved = Clear-CxpaTestEnvironment
+    # The shared raw server (Support/RawHttpServer.cs), compiled into this process once: the tests read its Heads and
+    # switch RequireProxyAuth as they go.
     if (-not ('CxpaRecordingServer' -as [type])) {
-        Add-Type -TypeDefinition @'
-using System;
-using System.Collections.Concurrent;
-using System.IO;
-using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using System.Threading;
-
-public sealed class CxpaRecordingServer
+        Add-Type -TypeDefinition ((Get-Content -Raw -LiteralPath "$PSScriptRoot/Support/RawHttpServer.cs") + "`n" + @'
+public sealed class CxpaRecordingServer : RawHttpServer
 {
-    public readonly ConcurrentQueue<string> Heads = new ConcurrentQueue<string>();
-    public int Port;
     public bool RequireProxyAuth;
-    private readonly TcpListener _listener = new TcpListener(IPAddress.Loopback, 0);
     private byte[] _bomb;
 
-    public void Start()
+    protected override void Answer(Stream s, RawRequest r)
     {
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        new Thread(() => { try { while (true) { var c = _listener.AcceptTcpClient(); new Thread(() => Serve(c)) { IsBackground = true }.Start(); } } catch (SocketException) { } catch (ObjectDisposedException) { } }) { IsBackground = true }.Start();
-    }
-
-    public void Stop() { _listener.Stop(); }
-
-    private static byte[] Gzip(byte[] data, int times)
-    {
-        var ms = new MemoryStream();
-        using (var z = new GZipStream(ms, CompressionLevel.Fastest, true)) for (int i = 0; i < times; i++) z.Write(data, 0, data.Length);
-        return ms.ToArray();
-    }
-
-    private void Serve(TcpClient client)
-    {
-        using (client)
+        if (RequireProxyAuth && r.Header("Proxy-Authorization") == null)
         {
-            try
-            {
-                var s = client.GetStream();
-                var head = new StringBuilder();
-                while (!head.ToString().EndsWith("\r\n\r\n")) { int b = s.ReadByte(); if (b < 0) return; head.Append((char)b); }
-                var text = head.ToString();
-                long length = 0;
-                foreach (var l in text.Split(new[] { "\r\n" }, StringSplitOptions.None))
-                    if (l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = long.Parse(l.Substring(15).Trim());
-                for (long i = 0; i < length; i++) if (s.ReadByte() < 0) return;
-                Heads.Enqueue(text);
-                var target = text.Substring(0, text.IndexOf("\r\n")).Split(' ')[1];
-                if (RequireProxyAuth && text.IndexOf("\r\nProxy-Authorization:", StringComparison.OrdinalIgnoreCase) < 0)
-                {
-                    Write(s, "407 Proxy Authentication Required", "Proxy-Authenticate: Basic realm=\"test\"\r\n", new byte[0]);
-                    return;
-                }
-                if (target.EndsWith("/runs/7001"))
-                {
-                    Write(s, "200 OK", "Content-Type: application/json\r\nContent-Encoding: gzip\r\nx-request-id: rq-7001\r\n", Gzip(Encoding.UTF8.GetBytes("{\"id\":7001,\"agent_id\":42,\"status\":\"completed\",\"output_data\":{\"text\":\"unzipped\"}}"), 1));
-                    return;
-                }
-                if (target.EndsWith("/runs/7002"))
-                {
-                    if (_bomb == null) _bomb = Gzip(new byte[1 << 20], 200);
-                    Write(s, "200 OK", "Content-Type: application/json\r\nContent-Encoding: gzip\r\n", _bomb);
-                    return;
-                }
-                Write(s, "200 OK", "Content-Type: application/json\r\nx-request-id: rq-plain\r\n", Encoding.UTF8.GetBytes("{\"id\":7,\"agent_id\":42,\"status\":\"running\"}"));
-            }
-            catch (IOException) { }
-            catch (SocketException) { }
+            Write(s, "407 Proxy Authentication Required", "Proxy-Authenticate: Basic realm=\"test\"\r\n", new byte[0]);
+            return;
         }
-    }
-
-    private static void Write(Stream s, string status, string headers, byte[] body)
-    {
-        var h = Encoding.ASCII.GetBytes("HTTP/1.1 " + status + "\r\n" + headers + "Connection: close\r\nContent-Length: " + body.Length + "\r\n\r\n");
-        s.Write(h, 0, h.Length);
-        s.Write(body, 0, body.Length);
+        if (r.Target.EndsWith("/runs/7001"))
+        {
+            Write(s, "200 OK", "Content-Type: application/json\r\nContent-Encoding: gzip\r\nx-request-id: rq-7001\r\n", Gzip(Encoding.UTF8.GetBytes("{\"id\":7001,\"agent_id\":42,\"status\":\"completed\",\"output_data\":{\"text\":\"unzipped\"}}")));
+            return;
+        }
+        if (r.Target.EndsWith("/runs/7002"))
+        {
+            if (_bomb == null) _bomb = Gzip(new byte[1 << 20], 200);
+            Write(s, "200 OK", "Content-Type: application/json\r\nContent-Encoding: gzip\r\n", _bomb);
+            return;
+        }
+        Write(s, "200 OK", "Content-Type: application/json\r\nx-request-id: rq-plain\r\n", Encoding.UTF8.GetBytes("{\"id\":7,\"agent_id\":42,\"status\":\"running\"}"));
     }
 }
-'@
+'@)
     }
     $script:server = [CxpaRecordingServer]::new()
     $server.Start()

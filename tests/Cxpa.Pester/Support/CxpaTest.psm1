@@ -66,6 +66,7 @@ function Stop-CxpaTestEmulator {
     if ($Emulator.Emulator) { Cxpa.Emulator\Stop-CxpaEmulator -Emulator $Emulator.Emulator; return }
     if ($Emulator.Process -and -not $Emulator.Process.HasExited) { Stop-CxpaTestProcess $Emulator.Process; $null = $Emulator.Process.WaitForExit(10000) }
     if ($Emulator.Log) { Remove-Item -LiteralPath $Emulator.Log, "$($Emulator.Log).err" -ErrorAction SilentlyContinue }
+    if ($Emulator.Folder) { Remove-Item -LiteralPath $Emulator.Folder -Recurse -Force -ErrorAction SilentlyContinue }
 }
 
 function Invoke-CxpaTestEmulatorApi {
@@ -144,86 +145,152 @@ function New-CxpaTestFolder {
     (New-Item -ItemType Directory -Path $dir).FullName
 }
 
+function Start-CxpaTestRawServer {
+    <#
+    Starts a raw HTTP server (Support/RawHttpServer.cs) in its own pwsh process on a free loopback port: -Source is the C#
+    of a RawHttpServer subclass named -TypeName (no using directives), compiled there with RawHttpServer.cs; -Arguments go
+    to its constructor. Each request is logged to Log (RawHttpServer.LogLine). Returns Url (no trailing slash), Process,
+    Log and Folder; stop it with Stop-CxpaTestEmulator.
+    #>
+    param([Parameter(Mandatory)] [string] $TypeName, [Parameter(Mandatory)] [string] $Source, [object[]] $Arguments = @())
+    $dir = New-CxpaTestFolder
+    $portFile = Join-Path $dir 'port.txt'
+    $log = Join-Path $dir 'requests.log'
+    $cases = Join-Path $dir "$TypeName.cs"
+    $argumentsFile = Join-Path $dir 'arguments.json'
+    Set-Content -LiteralPath $cases -Encoding utf8 -Value $Source
+    ConvertTo-Json -InputObject @($Arguments) -Depth 8 | Set-Content -LiteralPath $argumentsFile -Encoding utf8
+    $serverScript = Join-Path $dir 'RawServer.ps1'
+    Set-Content -LiteralPath $serverScript -Encoding utf8 -Value @'
+param([string] $Skeleton, [string] $Cases, [string] $TypeName, [string] $ArgumentsFile, [string] $PortFile, [string] $RequestLog)
+$ErrorActionPreference = 'Stop'
+Add-Type -TypeDefinition ((Get-Content -Raw -LiteralPath $Skeleton) + "`n" + (Get-Content -Raw -LiteralPath $Cases))
+$arguments = @(Get-Content -Raw -LiteralPath $ArgumentsFile | ConvertFrom-Json)
+$server = if ($arguments.Count) { New-Object -TypeName $TypeName -ArgumentList $arguments } else { New-Object -TypeName $TypeName }
+$server.RequestLog = $RequestLog
+$server.RunUntilKilled($PortFile)
+'@
+    $process = Start-Process -FilePath (Get-CxpaTestDotnet) -PassThru -RedirectStandardOutput (Join-Path $dir 'out.log') -RedirectStandardError (Join-Path $dir 'err.log') -ArgumentList @(
+        (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $serverScript, '-Skeleton', (Join-Path $PSScriptRoot 'RawHttpServer.cs'),
+        '-Cases', $cases, '-TypeName', $TypeName, '-ArgumentsFile', $argumentsFile, '-PortFile', $portFile, '-RequestLog', $log)
+    # A guard for a server that never starts (120 s), not a timing assertion.
+    $deadline = [DateTime]::UtcNow.AddSeconds(120)
+    while (-not (Test-Path -LiteralPath $portFile)) {
+        if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "The $TypeName server did not start: $(Get-Content -Raw (Join-Path $dir 'err.log') -ErrorAction SilentlyContinue)" }
+        Start-Sleep -Milliseconds 100
+    }
+    [pscustomobject]@{ Url = "http://127.0.0.1:$((Get-Content -Raw -LiteralPath $portFile).Trim())"; Process = $process; Log = $log; Folder = $dir }
+}
+
+function Get-CxpaTestRawRequestCount {
+    # How many requests the raw server logged with exactly this line ("METHOD target").
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Line)
+    @(Get-Content -LiteralPath $Server.Log -ErrorAction SilentlyContinue | Where-Object { $_ -eq $Line }).Count
+}
+
+function Invoke-CxpaTestGuarded {
+    <#
+    Runs a call in its own runspace of this process (Cxpa imported there) and returns once it ended: Ended, Output (what it
+    wrote), Errors (its error stream and a terminating error), Error (the first), Warnings, and this process's working set
+    Growth and PeakGrowth over the call (did it keep an answer in memory). A call still running after 60 s is stopped and
+    Ended is false: a hang guard, not a timing assertion.
+    #>
+    param([Parameter(Mandatory)] [scriptblock] $Call, [hashtable] $Arguments = @{})
+    [GC]::Collect()
+    $before = Get-Process -Id $PID
+    $ps = [powershell]::Create()
+    try {
+        $null = $ps.AddScript('param($Call, $Arguments) Import-Module Cxpa; try { & ([scriptblock]::Create($Call)) @Arguments } catch { $_ }').
+            AddArgument($Call.ToString()).AddArgument($Arguments)
+        $handle = $ps.BeginInvoke()
+        $ended = $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60))
+        if (-not $ended) { $ps.Stop() }
+        $out = if ($ended) { @($ps.EndInvoke($handle)) } else { @() }
+        $errors = @($ps.Streams.Error) + @($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $warnings = @($ps.Streams.Warning)
+    }
+    finally { $ps.Dispose() }
+    [GC]::Collect()
+    $after = Get-Process -Id $PID
+    [pscustomobject]@{
+        Ended      = $ended
+        Output     = @($out | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+        Errors     = $errors
+        Error      = $errors | Select-Object -First 1
+        Warnings   = $warnings
+        Growth     = $after.WorkingSet64 - $before.WorkingSet64
+        PeakGrowth = $after.PeakWorkingSet64 - [Math]::Max($before.PeakWorkingSet64, $before.WorkingSet64)
+    }
+}
+
 function Start-CxpaTestScriptedServer {
     <#
-    Starts a server of scripted answers in its own pwsh process on a free loopback port, for answers no platform would
-    give (control characters in the status line, lone surrogates, relative redirects). -Answers maps 'METHOD /path' to a
-    list of answers, given in turn (the last one repeats): @{ Status = '200 OK'; Headers = @{ name = value }; Body = text }
-    or Bytes = [byte[]] instead of Body. Any other request gets 404. Each request is logged as
-    'METHOD /path auth=yes|no host=<Host header>' to Log. Returns Url, Process, Log; stop it with Stop-CxpaTestEmulator.
+    Starts a server of scripted answers (a Start-CxpaTestRawServer) for answers no platform would give (control
+    characters in the status line, lone surrogates, relative redirects). -Answers maps 'METHOD /path' to a list of
+    answers, given in turn (the last one repeats): @{ Status = '200 OK'; Headers = @{ name = value }; Body = text } or
+    Bytes = [byte[]] instead of Body. Any other request gets 404. Each request is logged as
+    'METHOD /path auth=yes|no host=<Host header>' to Log. Returns Url (with a trailing slash), Process, Log; stop it with
+    Stop-CxpaTestEmulator.
     #>
     param([Parameter(Mandatory)] [hashtable] $Answers)
-    $dir = New-CxpaTestFolder
+    # Each answer as the bytes to send, base64: the status line and headers exactly as given, then Content-Length.
     $table = @{}
     foreach ($k in $Answers.Keys) {
         $table[$k] = @(foreach ($a in @($Answers[$k])) {
-                $bytes = [System.Text.Encoding]::UTF8.GetBytes([string] $a.Body)
-                if ($null -ne $a.Bytes) { $bytes = [byte[]] $a.Bytes }
-                @{ Status = if ($a.Status) { $a.Status } else { '200 OK' }; Headers = if ($a.Headers) { $a.Headers } else { @{} }; Body = [Convert]::ToBase64String($bytes) }
+                $body = [System.Text.Encoding]::UTF8.GetBytes([string] $a.Body)
+                if ($null -ne $a.Bytes) { $body = [byte[]] $a.Bytes }
+                $head = "HTTP/1.1 $(if ($a.Status) { $a.Status } else { '200 OK' })`r`nConnection: close`r`n"
+                if ($a.Headers) { foreach ($h in $a.Headers.GetEnumerator()) { $head += "$($h.Key): $($h.Value)`r`n" } }
+                $head += "Content-Length: $($body.Length)`r`n`r`n"
+                [Convert]::ToBase64String([byte[]]([System.Text.Encoding]::UTF8.GetBytes($head) + $body))
             })
     }
-    $answersFile = Join-Path $dir 'answers.json'
-    $table | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $answersFile -Encoding utf8
-    $portFile = Join-Path $dir 'port.txt'
-    $log = Join-Path $dir 'requests.log'
-    $serverScript = Join-Path $dir 'ScriptedServer.ps1'
-    Set-Content -LiteralPath $serverScript -Encoding utf8 -Value @'
-param([string] $AnswersFile, [string] $PortFile, [string] $RequestLog)
-$ErrorActionPreference = 'Stop'
-$answers = @{}
-foreach ($p in (Get-Content -Raw -LiteralPath $AnswersFile | ConvertFrom-Json).PSObject.Properties) {
-    $answers[$p.Name] = [System.Collections.Generic.List[object]]::new()
-    foreach ($a in @($p.Value)) {
-        $head = "HTTP/1.1 $($a.Status)`r`nConnection: close`r`n"
-        foreach ($h in $a.Headers.PSObject.Properties) { $head += "$($h.Name): $($h.Value)`r`n" }
-        $body = [Convert]::FromBase64String($a.Body)
-        $head += "Content-Length: $($body.Length)`r`n`r`n"
-        $answers[$p.Name].Add([byte[]]([System.Text.Encoding]::UTF8.GetBytes($head) + $body))
-    }
-}
-$listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-$listener.Start()
-Set-Content -LiteralPath "$PortFile.tmp" -Value $listener.LocalEndpoint.Port
-Move-Item -LiteralPath "$PortFile.tmp" -Destination $PortFile
-$served = @{}
-while ($true) {
-    $client = $listener.AcceptTcpClient()
-    try {
-        $s = $client.GetStream()
-        $head = [System.Text.StringBuilder]::new()
-        while (-not $head.ToString().EndsWith("`r`n`r`n")) { $b = $s.ReadByte(); if ($b -lt 0) { break }; $null = $head.Append([char]$b) }
-        $lines = $head.ToString() -split "`r`n"
-        $method, $path = ($lines[0] -split ' ')[0, 1]
-        $length = 0; $auth = 'no'; $hostName = ''
-        foreach ($l in $lines) {
-            if ($l -match '^Content-Length:\s*(\d+)') { $length = [int]$Matches[1] }
-            if ($l -match '^Authorization:') { $auth = 'yes' }
-            if ($l -match '^Host:\s*(.*)$') { $hostName = $Matches[1] }
+    $server = Start-CxpaTestRawServer -TypeName ScriptedServer -Arguments @(($table | ConvertTo-Json -Depth 6 -Compress)) -Source @'
+public sealed class ScriptedServer : RawHttpServer
+{
+    private readonly Dictionary<string, List<byte[]>> _answers = new Dictionary<string, List<byte[]>>();
+    private readonly Dictionary<string, int> _served = new Dictionary<string, int>();
+
+    public ScriptedServer(string answersJson)
+    {
+        // {"GET /path": ["base64", ...] | "base64", ...}, read without a JSON library.
+        var doc = System.Text.Json.JsonDocument.Parse(answersJson).RootElement;
+        foreach (var p in doc.EnumerateObject())
+        {
+            var list = new List<byte[]>();
+            if (p.Value.ValueKind == System.Text.Json.JsonValueKind.Array) foreach (var a in p.Value.EnumerateArray()) list.Add(Convert.FromBase64String(a.GetString()));
+            else list.Add(Convert.FromBase64String(p.Value.GetString()));
+            _answers[p.Name] = list;
         }
-        for ($i = 0; $i -lt $length; $i++) { $null = $s.ReadByte() }
-        Add-Content -LiteralPath $RequestLog -Value "$method $path auth=$auth host=$hostName"
-        $key = "$method $path"
-        if ($answers.ContainsKey($key)) {
-            $n = [int]$served[$key]; $served[$key] = $n + 1
-            $list = $answers[$key]
-            $bytes = $list[[Math]::Min($n, $list.Count - 1)]
-        }
-        else { $bytes = [System.Text.Encoding]::UTF8.GetBytes("HTTP/1.1 404 Not Found`r`nConnection: close`r`nContent-Type: application/json`r`nContent-Length: 23`r`n`r`n{`"error`":`"no such case`"}") }
-        $s.Write($bytes, 0, $bytes.Length)
-        $s.Flush()
     }
-    catch [System.IO.IOException] { }
-    finally { $client.Dispose() }
+
+    protected override string LogLine(RawRequest r)
+    {
+        return r.Method + " " + r.Target + " auth=" + (r.Header("Authorization") != null ? "yes" : "no") + " host=" + (r.Header("Host") ?? "");
+    }
+
+    protected override void Answer(Stream s, RawRequest r)
+    {
+        byte[] bytes;
+        lock (_answers)
+        {
+            List<byte[]> list;
+            if (!_answers.TryGetValue(r.Method + " " + r.Target, out list))
+            {
+                Json(s, "{\"error\":\"no such case\"}", "404 Not Found");
+                return;
+            }
+            int n;
+            _served.TryGetValue(r.Method + " " + r.Target, out n);
+            _served[r.Method + " " + r.Target] = n + 1;
+            bytes = list[Math.Min(n, list.Count - 1)];
+        }
+        s.Write(bytes, 0, bytes.Length);
+        s.Flush();
+    }
 }
 '@
-    $process = Start-Process -FilePath (Get-CxpaTestDotnet) -PassThru -RedirectStandardOutput (Join-Path $dir 'out.log') -RedirectStandardError (Join-Path $dir 'err.log') -ArgumentList @(
-        (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $serverScript, '-AnswersFile', $answersFile, '-PortFile', $portFile, '-RequestLog', $log)
-    $deadline = [DateTime]::UtcNow.AddSeconds(120)
-    while (-not (Test-Path -LiteralPath $portFile)) {
-        if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "The scripted server did not start: $(Get-Content -Raw (Join-Path $dir 'err.log') -ErrorAction SilentlyContinue)" }
-        Start-Sleep -Milliseconds 100
-    }
-    [pscustomobject]@{ Url = "http://127.0.0.1:$((Get-Content -Raw -LiteralPath $portFile).Trim())/"; Process = $process; Log = $log }
+    [pscustomobject]@{ Url = "$($server.Url)/"; Process = $server.Process; Log = $server.Log }
 }
 
 Export-ModuleMember -Function *-CxpaTest*
