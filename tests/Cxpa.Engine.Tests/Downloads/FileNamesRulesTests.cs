@@ -63,4 +63,28 @@ public sealed class FileNamesRulesTests
         Assert.Equal(Path.Combine(root, "a.pdf"), FileNames.CombineInside(root + Path.DirectorySeparatorChar, "a.pdf"));
         Assert.Throws<CxpaDownloadException>(() => FileNames.CombineInside(root, "."));
     }
+
+    [Theory]
+    [InlineData("report.pdf", "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf")]
+    [InlineData("Az09 %~!#$&+-.^_`.txt", "attachment; filename=\"Az09 _~!#$&+-.^_`.txt\"; filename*=UTF-8''Az09%20%25~!#$&+-.^_`.txt")]
+    [InlineData("caf\u00e9 \u20ac.pdf", "attachment; filename=\"caf_ _.pdf\"; filename*=UTF-8''caf%C3%A9%20%E2%82%AC.pdf")]
+    [InlineData("a\"b=c;d'e@f(g).csv", "attachment; filename=\"a_b=c;d'e@f(g).csv\"; filename*=UTF-8''a_b%3Dc%3Bd%27e%40f%28g%29.csv")]
+    [InlineData("x\r\ny.pdf", "attachment; filename=\"x__y.pdf\"; filename*=UTF-8''x__y.pdf")]
+    public void An_attachment_header_has_an_ascii_fallback_and_the_utf8_name_percent_encoded(string name, string header)
+        => Assert.Equal(header, FileNames.AttachmentHeader(name));
+
+    [Fact]
+    public void A_header_value_loses_every_control_character_and_null_stays_null()
+    {
+        Assert.Null(FileNames.HeaderSafe(null));
+        Assert.Equal("ab cd", FileNames.HeaderSafe("a\r\nb \tc\u0085d\u007f"));
+        Assert.Equal("text/plain; charset=\u00e9", FileNames.HeaderSafe("text/plain; charset=\u00e9"));
+    }
+
+    [Fact]
+    public void A_free_name_next_to_a_bare_file_name_stays_in_the_current_folder()
+    {
+        var name = "cxpa-free-" + Guid.NewGuid().ToString("N") + ".txt";
+        Assert.Equal(Path.GetFileNameWithoutExtension(name) + " (1).txt", FileNames.FreeName(name));
+    }
 }
