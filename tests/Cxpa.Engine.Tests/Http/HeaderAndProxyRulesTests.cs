@@ -167,12 +167,15 @@ public sealed class HeaderAndProxyRulesTests
         rig.Handler.Answer(HttpStatusCode.OK, "{}", r =>
         {
             r.Headers.TryAddWithoutValidation("x-ctl", "a\u0001b\u007fc\u0085d\u00a0e");
+            r.Headers.TryAddWithoutValidation("x-edge", "a b\u0080c\u009fd\u00a0");
             r.Headers.TryAddWithoutValidation("x-long", longValue);
             r.Headers.TryAddWithoutValidation("x-exact", new string('b', 200));
         });
         using var _ = await rig.Send(new TestRequest { Path = "api/x" });
         var line = Assert.Single(rig.Debug, l => l.StartsWith("debug: HTTP answer: ", StringComparison.Ordinal));
         Assert.Contains("x-ctl: a?b?c?d\u00a0e", line);
+        // The edges: a space and U+00A0 stay, U+0080 and U+009F (C1 controls) become '?'.
+        Assert.Contains("x-edge: a b?c?d\u00a0", line);
         Assert.Contains("x-long: " + new string('a', 200) + "…", line);
         Assert.DoesNotContain(new string('a', 201), line);
         Assert.Contains("x-exact: " + new string('b', 200) + ";", line);
