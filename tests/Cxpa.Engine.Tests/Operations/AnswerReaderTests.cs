@@ -192,6 +192,31 @@ public sealed class AnswerReaderTests
     }
 
     [Fact]
+    public async Task A_file_answer_tells_its_encodings_whether_they_are_undone_and_a_name_only_from_a_header_that_has_one()
+    {
+        using var plain = await Answered(Download(), "%PDF", shape: r => r.Content.Headers.TryAddWithoutValidation("Content-Disposition", "inline"), mediaType: "application/pdf");
+        Assert.Null(plain.ContentEncoding);
+        Assert.False(plain.Decoded);
+        Assert.Equal("inline", plain.ContentDisposition);
+        Assert.Null(plain.SuggestedFileName);
+
+        using var odd = await Answered(Download(), "%PDF", mediaType: "application/pdf", shape: r =>
+        {
+            r.Content.Headers.TryAddWithoutValidation("Content-Encoding", "gzip, x-custom");
+            r.Content.Headers.TryAddWithoutValidation("Content-Disposition", new[] { "inline", "attachment; filename=\"b.pdf\"" });
+        });
+        Assert.Equal("gzip, x-custom", odd.ContentEncoding);
+        Assert.False(odd.Decoded);
+        Assert.Equal("b.pdf", odd.SuggestedFileName);
+
+        using var gz = await Answered(Download(), "%PDF", mediaType: "application/pdf", shape: r => r.Content.Headers.TryAddWithoutValidation("Content-Encoding", "gzip"));
+        Assert.Equal("gzip", gz.ContentEncoding);
+        Assert.True(gz.Decoded);
+        Assert.Equal("The low-speed floor cannot be negative.", Assert.Throws<ArgumentOutOfRangeException>(() => gz.LowSpeedLimit = -1).Message.Split(" (Parameter")[0]);
+        Assert.Equal("The low-speed window must be positive.", Assert.Throws<ArgumentOutOfRangeException>(() => gz.LowSpeedTime = TimeSpan.Zero).Message.Split(" (Parameter")[0]);
+    }
+
+    [Fact]
     public async Task Trigger_and_download_refuses_a_202_without_a_run_id()
     {
         var ex = await Assert.ThrowsAsync<CxpaApiException>(() => Answered(Download(), """{"status":"running"}""", HttpStatusCode.Accepted));
