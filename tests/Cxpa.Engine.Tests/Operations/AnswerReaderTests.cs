@@ -349,4 +349,29 @@ public sealed class AnswerReaderTests
         Assert.StartsWith(purpose + " needs ", ex.Message);
         Assert.Empty(transport.Requests);
     }
+
+    [Fact]
+    public async Task The_client_refuses_before_sending_a_missing_operation_a_missing_credentials_token_and_keys_that_cannot_be_headers()
+    {
+        var transport = new MockTransport(new MutdlClock(Now)).Otherwise(_ => throw new InvalidOperationException("nothing may be sent"));
+        var agent = new CxpaClient(new CxpaEndpoint(Base, CxpaAuthKind.AgentApiKey, Secret.FromString("cxpa_agent_key")), new CxpaCallOptions { Handler = transport });
+        Assert.Equal("operation", (await Assert.ThrowsAsync<ArgumentNullException>(() => agent.SendAsync<Run>(null!, CancellationToken.None))).ParamName);
+        var missing = await Assert.ThrowsAsync<CxpaConfigurationException>(() => agent.SendAsync(CxpaOperations.ResolveCredential("c", 7), CancellationToken.None));
+        Assert.Equal("MissingCredentialsToken", missing.ErrorId);
+        Assert.Equal("Resolving a credential needs the run's credentials token.", missing.Message);
+
+        foreach (var (kind, named) in new[] { (CxpaAuthKind.IngestApiKey, "ingest API key"), (CxpaAuthKind.ZoneToken, "zone token"), (CxpaAuthKind.AgentApiKey, "agent API key") })
+        {
+            var bad = new CxpaClient(new CxpaEndpoint(Base, kind, Secret.FromString("key\r\nx: y")) { CredentialsToken = Secret.FromString("cred") }, new CxpaCallOptions { Handler = transport });
+            var op = kind == CxpaAuthKind.AgentApiKey ? (Func<Task>)(() => bad.SendAsync(CxpaOperations.ResolveCredential("c", 7), CancellationToken.None))
+                : () => bad.SendAsync(CxpaOperations.GetRun(kind, 42, 7), CancellationToken.None);
+            var ex = await Assert.ThrowsAsync<CxpaConfigurationException>(op);
+            Assert.Equal("InvalidHeaderValue", ex.ErrorId);
+            Assert.Contains("The " + named + " ", ex.Message);
+        }
+        var badToken = new CxpaClient(new CxpaEndpoint(Base, CxpaAuthKind.AgentApiKey, Secret.FromString("cxpa_agent_key")) { CredentialsToken = Secret.FromString("tok\u00e9") }, new CxpaCallOptions { Handler = transport });
+        var tokenEx = await Assert.ThrowsAsync<CxpaConfigurationException>(() => badToken.SendAsync(CxpaOperations.ResolveCredential("c", 7), CancellationToken.None));
+        Assert.Contains("The credentials token ", tokenEx.Message);
+        Assert.Empty(transport.Requests);
+    }
 }
