@@ -59,7 +59,7 @@ namespace Cxpa.Engine.Http
         /// <summary>How many pooled transports (handler configurations) exist.</summary>
         internal static int PooledCount => Pool.Count;
 
-        private static HttpMessageHandler CreateHandler(CxpaProxy? proxy)
+        internal static HttpMessageHandler CreateHandler(CxpaProxy? proxy)
         {
 #if NET8_0_OR_GREATER
             var handler = new SocketsHttpHandler

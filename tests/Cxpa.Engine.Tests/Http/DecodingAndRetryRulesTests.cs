@@ -54,3 +54,42 @@ public sealed class DecodingAndRetryRulesTests
         Assert.False(RetryRules.RetriesStatus(RetryMode.Never, 503));
     }
 }
+
+/// <summary>The handler a pooled transport sends through: no redirects, no cookies, no automatic decompression, and a proxy exactly as configured.</summary>
+public sealed class TransportHandlerTests
+{
+    [Fact]
+    public void Without_a_proxy_the_handler_follows_no_redirect_keeps_no_cookie_and_decodes_nothing_itself()
+    {
+        using var h = Assert.IsType<System.Net.Http.SocketsHttpHandler>(CxpaTransport.CreateHandler(null));
+        Assert.False(h.AllowAutoRedirect);
+        Assert.False(h.UseCookies);
+        Assert.Equal(System.Net.DecompressionMethods.None, h.AutomaticDecompression);
+        Assert.Equal(TimeSpan.FromSeconds(30), h.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(5), h.PooledConnectionLifetime);
+        Assert.Null(h.Proxy);
+        Assert.True(h.UseProxy);
+    }
+
+    [Fact]
+    public void A_proxy_is_used_for_every_host_with_its_own_credentials_or_the_default_ones()
+    {
+        using var h = Assert.IsType<System.Net.Http.SocketsHttpHandler>(CxpaTransport.CreateHandler(new CxpaProxy(new Uri("http://proxy.test:3128"), "alice", Secret.FromString("pw"))));
+        Assert.True(h.UseProxy);
+        var web = Assert.IsType<System.Net.WebProxy>(h.Proxy);
+        Assert.Equal(new Uri("http://proxy.test:3128"), web.Address);
+        Assert.False(web.BypassProxyOnLocal);
+        Assert.False(web.UseDefaultCredentials);
+        var cred = Assert.IsType<System.Net.NetworkCredential>(web.Credentials);
+        Assert.Equal("alice", cred.UserName);
+        Assert.Equal("pw", cred.Password);
+        Assert.False(web.IsBypassed(new Uri("http://localhost/")));
+
+        using var d = Assert.IsType<System.Net.Http.SocketsHttpHandler>(CxpaTransport.CreateHandler(new CxpaProxy(new Uri("http://proxy.test:3128"), useDefaultCredentials: true)));
+        var dw = Assert.IsType<System.Net.WebProxy>(d.Proxy);
+        Assert.True(dw.UseDefaultCredentials);
+        Assert.Null(new CxpaProxy(new Uri("http://proxy.test:3128")).UserName);
+        using var none = Assert.IsType<System.Net.Http.SocketsHttpHandler>(CxpaTransport.CreateHandler(new CxpaProxy(new Uri("http://proxy.test:3128"))));
+        Assert.Null(Assert.IsType<System.Net.WebProxy>(none.Proxy).Credentials);
+    }
+}
