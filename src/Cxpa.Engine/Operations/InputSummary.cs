@@ -6,15 +6,15 @@ namespace Cxpa.Engine.Operations
     /// <summary>What a What-if text says of a JSON body value: its key names, never its values.</summary>
     public static class InputSummary
     {
-        /// <summary>"no input", "an empty object", "an object with keys a, b (values not shown)", "JSON text", or the value's type name.</summary>
+        /// <summary>"no input", "an empty object", "an object with keys a, b (values not shown)", or the value's type name.</summary>
         public static string Of(object? value)
         {
             switch (value)
             {
                 case null: return "no input";
                 case JsonText t:
-                    var parsed = JsonTree.Parse(t.Text) as IDictionary<string, object?>;
-                    return parsed == null ? "JSON text" : Keys(parsed.Keys);
+                    // A JsonText is always one JSON object (its constructor checks it).
+                    return Keys(((IDictionary<string, object?>)JsonTree.Parse(t.Text)!).Keys);
                 case IDictionary<string, object?> d: return Keys(d.Keys);
                 default: return value.GetType().Name;
             }
