@@ -93,3 +93,22 @@ public sealed class TransportHandlerTests
         Assert.Null(Assert.IsType<System.Net.WebProxy>(none.Proxy).Credentials);
     }
 }
+
+/// <summary>The transport's own check of the secrets it puts into headers (a second line behind the client's): named by what they are, nothing sent.</summary>
+public sealed class TransportHeaderCheckTests
+{
+    [Fact]
+    public async Task A_key_or_a_credentials_token_that_cannot_be_a_header_is_refused_by_the_transport_too()
+    {
+        var handler = new Cxpa.Engine.Tests.Support.MockTransport().Otherwise(_ => throw new InvalidOperationException("nothing may be sent"));
+        var transport = CxpaTransport.For(handler);
+        var options = new CxpaCallOptions { Handler = handler, MaximumRetryCount = 0 };
+        var badKey = new CxpaEndpoint(new Uri("https://cxpa.test/"), CxpaAuthKind.IngestApiKey, Secret.FromString("k\u00e9y"));
+        var ex = await Assert.ThrowsAsync<CxpaConfigurationException>(() => transport.SendAsync(badKey, options, Cxpa.Engine.Operations.CxpaOperations.GetRun(CxpaAuthKind.IngestApiKey, 42, 7), CancellationToken.None));
+        Assert.StartsWith("The key or token holds a control character", ex.Message);
+        var badToken = new CxpaEndpoint(new Uri("https://cxpa.test/"), CxpaAuthKind.AgentApiKey, Secret.FromString("key")) { CredentialsToken = Secret.FromString("t\r\nx") };
+        var tokenEx = await Assert.ThrowsAsync<CxpaConfigurationException>(() => transport.SendAsync(badToken, options, Cxpa.Engine.Operations.CxpaOperations.ResolveCredential("c", 7), CancellationToken.None));
+        Assert.StartsWith("The credentials token holds a control character", tokenEx.Message);
+        Assert.Empty(handler.Requests);
+    }
+}
