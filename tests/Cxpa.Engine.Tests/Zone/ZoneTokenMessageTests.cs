@@ -105,4 +105,18 @@ public sealed class ZoneTokenMessageTests
             Assert.Throws<ArgumentOutOfRangeException>(() => ZoneTokens.Validate(With(), ZoneSecret, Audience, TimeSpan.FromSeconds(-1), Now)).Message);
         Assert.Equal("descriptor", Assert.Throws<ArgumentNullException>(() => ZoneTokens.Mint(ZoneSecret, null!)).ParamName);
     }
+
+    [Fact]
+    public void A_generic_token_is_not_held_to_the_zone_claims()
+    {
+        // agentId, userId and the slugs are zone claims: a generic HS256 token may carry them with any type.
+        var token = ZoneTokens.CreateHs256(ZoneSecret, new Dictionary<string, object?>
+        {
+            ["exp"] = NowSeconds + 60, ["agentId"] = "not-a-number", ["userId"] = 5, ["orgSlug"] = true,
+        });
+        var claims = ZoneTokens.ValidateHs256(token, ZoneSecret, Now);
+        Assert.NotNull(claims);
+        Assert.Equal("not-a-number", claims!["agentId"]);
+        Assert.False(ZoneTokens.Validate(token, ZoneSecret, Audience, Tolerance, Now).IsValid);
+    }
 }
