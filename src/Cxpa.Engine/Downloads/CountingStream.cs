@@ -13,7 +13,7 @@ namespace Cxpa.Engine.Downloads
         internal CountingStream(Stream inner) : base(inner) { }
 
         /// <summary>Bytes read so far.</summary>
-        internal long Count => Interlocked.Read(ref _count);
+        internal long Bytes => Interlocked.Read(ref _count);
 
         public override int Read(byte[] buffer, int offset, int count) => Counted(Inner.Read(buffer, offset, count));
 

@@ -137,9 +137,9 @@ namespace Cxpa.Engine.Downloads
                 // Created and registered for the clean-up at process exit in one step (no moment unregistered on disk).
                 using (var fs = TempFiles.Create(temp, exitCts, FileShare.Delete | FileShare.Write, FileOptions.None))
                 {
-                    if (ContentLength is { } len && len > 0)
+                    if (ContentLength.GetValueOrDefault() > 0)
                     {
-                        try { fs.SetLength(len); fs.SetLength(0); } catch (Exception ex) when (ex is IOException || ex is ArgumentException) { /* best effort: fail early on a full disk; a length no file can have is left to the byte count */ }
+                        try { fs.SetLength(ContentLength.GetValueOrDefault()); fs.SetLength(0); } catch (Exception ex) when (ex is IOException || ex is ArgumentException) { /* best effort: fail early on a full disk; a length no file can have is left to the byte count */ }
                     }
                     // A plain write: the file handle is synchronous, where WriteAsync would queue every chunk to the
                     // thread pool and back (one hop per chunk, thousands per GiB). The bytes land in the page cache,
@@ -225,7 +225,7 @@ namespace Cxpa.Engine.Downloads
                 throw new ArgumentException("The destination stream cannot be written (CanWrite is false): it is read-only, closed or disposed.", nameof(destination));
             progress ??= new DownloadProgress();
             progress.TotalBytes = ContentLength;
-            progress.FileName = SuggestedFileName ?? (RunId is { } id ? $"run {id}" : "output");
+            progress.FileName = SuggestedFileName ?? (RunId.HasValue ? $"run {RunId.GetValueOrDefault()}" : "output");
             var written = await CopyBodyAsync((chunk, n) => destination.WriteAsync(chunk, 0, n, ct),
                 progress, "the bytes before the break were written to the destination stream", ct).ConfigureAwait(false);
             await destination.FlushAsync(ct).ConfigureAwait(false);
@@ -266,15 +266,15 @@ namespace Cxpa.Engine.Downloads
                     }
                     catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
                     {
-                        throw new CxpaTimeoutException($"The download of run {RunId} stalled: no data for {_options.ReadTimeout.TotalSeconds:0.#} s after {raw.Count} bytes.", RunId, ex);
+                        throw new CxpaTimeoutException($"The download of run {RunId} stalled: no data for {_options.ReadTimeout.TotalSeconds:0.#} s after {raw.Bytes} bytes.", RunId, ex);
                     }
                     catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
                     {
-                        throw new CxpaDownloadException(BrokeOff(raw.Count, lost) + " (" + ex.Message + ").", RunId, ex);
+                        throw new CxpaDownloadException(BrokeOff(raw.Bytes, lost) + " (" + ex.Message + ").", RunId, ex);
                     }
                     catch (InvalidDataException ex)
                     {
-                        throw Invalid($"its body is not valid {ContentEncoding} data after {raw.Count} bytes ({ex.Message}); {lost}", ex);
+                        throw Invalid($"its body is not valid {ContentEncoding} data after {raw.Bytes} bytes ({ex.Message}); {lost}", ex);
                     }
                 }
 
@@ -290,7 +290,7 @@ namespace Cxpa.Engine.Downloads
                         int n = await pending.ConfigureAwait(false);
                         pending = null;
                         if (n == 0) break;
-                        var received = raw.Count;
+                        var received = raw.Bytes;
                         if (LowSpeedLimit > 0)
                         {
                             var now = time.GetTimestamp();
@@ -318,13 +318,13 @@ namespace Cxpa.Engine.Downloads
                     // The decoder stops at the end of its data: read what follows (a checksum, padding) so that the count is whole.
                     if (Decoded)
                     {
-                        var end = raw.Count;
+                        var end = raw.Bytes;
                         while (await ReadChunkAsync(raw, buffers[current]).ConfigureAwait(false) > 0)
                         {
-                            if (raw.Count - end > MaxTrailingBytes)
+                            if (raw.Bytes - end > MaxTrailingBytes)
                                 throw Invalid($"more than {MaxTrailingBytes} bytes follow the end of its {ContentEncoding} data; {lost}", null);
                         }
-                        progress.Add(0, raw.Count);
+                        progress.Add(0, raw.Bytes);
                     }
                 }
                 finally
@@ -336,8 +336,8 @@ namespace Cxpa.Engine.Downloads
                         try { await pending.ConfigureAwait(false); } catch (Exception) { }
                     }
                 }
-                if (ContentLength is { } expected && raw.Count != expected)
-                    throw new CxpaDownloadException(BrokeOff(raw.Count, lost) + ".", RunId);
+                if (ContentLength.HasValue && raw.Bytes != ContentLength.GetValueOrDefault())
+                    throw new CxpaDownloadException(BrokeOff(raw.Bytes, lost) + ".", RunId);
                 return written;
             }
             finally
@@ -351,8 +351,8 @@ namespace Cxpa.Engine.Downloads
         private CxpaApiException Invalid(string what, Exception? inner)
             => new CxpaApiException($"The download of run {RunId} is not a valid answer: {what}.", 200, "invalid_response", null, null, RunId, _request.Method.Method, _request.Route, null, inner);
 
-        private string BrokeOff(long written, string lost) => ContentLength is { } len
-            ? $"The download of run {RunId} broke off after {written} of {len} bytes; {lost}, and the platform does not keep the file"
+        private string BrokeOff(long written, string lost) => ContentLength.HasValue
+            ? $"The download of run {RunId} broke off after {written} of {ContentLength.GetValueOrDefault()} bytes; {lost}, and the platform does not keep the file"
             : $"The download of run {RunId} broke off after {written} bytes; {lost}, and the platform does not keep the file";
 
         private static void MoveIntoPlace(string temp, string final, bool force)
