@@ -1,5 +1,8 @@
-import json,glob,collections,sys
-runs=sorted(glob.glob('/work/stryker/tests/Cxpa.Engine.Tests/StrykerOutput/*/reports/mutation-report.json'))
+# Combines the Stryker reports under StrykerOutput/ (next to this file): each source file's mutants from the newest run
+# that mutated it. Prints the whole engine's score, each folder's, and with an argument each file's.
+import json,glob,collections,sys,os
+here=os.path.dirname(os.path.abspath(__file__))
+runs=sorted(glob.glob(os.path.join(here,'StrykerOutput','*','reports','mutation-report.json')))
 latest={}
 for p in runs:   # oldest first: later runs replace a file's results
     r=json.load(open(p))
