@@ -105,7 +105,8 @@ namespace Cxpa.Engine
 
         private async Task<T> WithDeadline<T>(CxpaOperation op, CancellationToken ct, Func<CancellationToken, Task<T>> send)
         {
-            if (Options.Deadline is not { IsBounded: true } deadline) return await send(ct).ConfigureAwait(false);
+            var deadline = Options.Deadline;
+            if (deadline == null || !deadline.IsBounded) return await send(ct).ConfigureAwait(false);
             if (deadline.HasPassed) throw DeadlineError(op, null);
             using var cts = deadline.Link(ct);
             try { return await send(cts.Token).ConfigureAwait(false); }

@@ -40,6 +40,7 @@ public sealed class HostileServer : RawHttpServer
             }
             case "1003": Json(s, "[1,2,3]"); return;
             case "1": Json(s, "{\"id\":1234,\"agent_id\":42,\"status\":\"completed\"}"); return;
+            case "1007": Json(s, "{\"id\":1007,\"agent_id\":42,\"status\":\"completed\",\"created_at\":9223372036854775807,\"started_at\":253402300800,\"completed_at\":1800000000}"); return;
             default: Json(s, "{\"error\":\"no such case\"}", "404 Not Found"); return;
         }
     }
@@ -145,6 +146,18 @@ Describe 'Answers of the wrong shape' {
         $r.Error.FullyQualifiedErrorId | Should -Be 'InvalidResponse,Cxpa.PowerShell.Cmdlets.GetCxpaRunCommand'
         $r.Error.CategoryInfo.Category | Should -Be 'InvalidResult'
         $r.Error.ErrorDetails.Message | Should -Match 'JSON array where an object was expected'
+    }
+
+    It 'dates no date can hold (Unix seconds past 9999-12-31): the run is read, those dates are empty' {
+        $r = Invoke-CxpaTestGuarded { param($a) Get-CxpaRun @a -AgentId 42 -RunId 1007 -ErrorAction Stop } @{ a = $api }
+        $r.Ended | Should -BeTrue
+        $r.Error | Should -BeNullOrEmpty
+        $run = @($r.Output | Where-Object { $_ -is [Cxpa.Run] })
+        $run.Count | Should -Be 1
+        $run[0].RunId | Should -Be 1007
+        $run[0].CreatedAt | Should -BeNullOrEmpty
+        $run[0].StartedAt | Should -BeNullOrEmpty
+        $run[0].CompletedAt | Should -Be ([DateTimeOffset]::FromUnixTimeSeconds(1800000000))
     }
 
     It 'run 1234 in answer to a GET for run 1: InvalidResponse naming both' {

@@ -126,7 +126,7 @@ namespace Cxpa.Engine.Downloads
             progress.TotalBytes = ContentLength;
             progress.FileName = Path.GetFileName(target);
             var temp = Path.Combine(dir, FileNames.TempName());
-            long written;
+            long written = 0; // assigned first: a mutant that drops the block assigning it still compiles
             bool keep = false;
             using var exitCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var token = exitCts.Token;

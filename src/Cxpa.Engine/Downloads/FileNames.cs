@@ -66,7 +66,7 @@ namespace Cxpa.Engine.Downloads
                 var key = header.Substring(i, eq - i).Trim();
                 int k = eq + 1;
                 while (k < header.Length && (header[k] == ' ' || header[k] == '\t')) k++;
-                string value;
+                string value = ""; // assigned first: a mutant that drops a block assigning it still compiles
                 if (k < header.Length && header[k] == '"')
                 {
                     var sb = new StringBuilder();
@@ -103,16 +103,17 @@ namespace Cxpa.Engine.Downloads
             // charset'lang'percent-encoded
             var parts = v.Trim('"').Split(new[] { '\'' }, 3);
             if (parts.Length != 3) return null;
-            Encoding enc;
+            Encoding enc = Encoding.UTF8; // assigned first, as value above; the strict encoder is chosen below
             try { enc = string.Equals(parts[0], "ISO-8859-1", StringComparison.OrdinalIgnoreCase) ? Encoding.GetEncoding(28591) : new UTF8Encoding(false, true); }
             catch (ArgumentException) { return null; }
             try
             {
                 var bytes = new System.Collections.Generic.List<byte>();
                 var s = parts[2];
+                byte b = 0;
                 for (int i = 0; i < s.Length; i++)
                 {
-                    if (s[i] == '%' && i + 2 < s.Length && byte.TryParse(s.Substring(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var b))
+                    if (s[i] == '%' && i + 2 < s.Length && byte.TryParse(s.Substring(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out b))
                     {
                         bytes.Add(b);
                         i += 2;

@@ -88,7 +88,7 @@ namespace Cxpa.Engine.Downloads
         /// <summary>Cancels every registered download and deletes its temporary file; with <paramref name="close"/> later registrations are refused.</summary>
         internal static void DeleteAll(bool close)
         {
-            KeyValuePair<string, CancellationTokenSource?>[] all;
+            var all = Array.Empty<KeyValuePair<string, CancellationTokenSource?>>(); // assigned first: a mutant that drops the lock block still compiles
             lock (Gate)
             {
                 if (close) _closed = true;

@@ -58,7 +58,7 @@ namespace Cxpa.Engine.Http
             string reason;
             if (serverMessage != null) reason = $": {serverMessage.TrimEnd('.')}.";
             else if (status >= 300 && status < 400)
-                reason = $": the platform answered with a redirect to {(resp.Headers.Location is { IsAbsoluteUri: true } location ? location.GetLeftPart(UriPartial.Authority) : "elsewhere")}, which is not followed with credentials.";
+                reason = $": the platform answered with a redirect to {RedirectTarget(resp.Headers.Location)}, which is not followed with credentials.";
             else if (json) reason = ".";
             else if (string.IsNullOrWhiteSpace(text)) reason = ": the answer had no body.";
             else reason = $": the answer was not JSON ({resp.Content.Headers.ContentType?.MediaType ?? "no content type"}).";
@@ -71,5 +71,9 @@ namespace Cxpa.Engine.Http
                 + $"{(retryAfter != null ? $" Retry after {Math.Ceiling(retryAfter.GetValueOrDefault().TotalSeconds)} s." : "")}";
             return new CxpaApiException(message, status, code, serverMessage, details, runId, op.Method.Method, op.Route, retryAfter);
         }
+
+        /// <summary>Where a redirect points, shown as its scheme and authority only (never a path or query); "elsewhere" when not absolute.</summary>
+        private static string RedirectTarget(Uri? location)
+            => location != null && location.IsAbsoluteUri ? location.GetLeftPart(UriPartial.Authority) : "elsewhere";
     }
 }

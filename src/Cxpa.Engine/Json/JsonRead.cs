@@ -9,10 +9,13 @@ namespace Cxpa.Engine.Json
     {
         public static long? Int64(JsonElement v)
         {
-            // One out variable per branch: a mutant of a shared one's condition would not compile (Stryker then drops the method's mutants).
-            if (v.ValueKind == JsonValueKind.Number) return v.TryGetInt64(out var n) ? n : (long?)null;
-            if (v.ValueKind == JsonValueKind.String) return long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (long?)null;
-            return null;
+            // Out targets are declared and assigned first, and each Try call is a statement of its own: every Stryker
+            // mutant of the conditions then still compiles (an out variable declared in a mutated condition does not).
+            long n = 0;
+            bool ok = false;
+            if (v.ValueKind == JsonValueKind.Number) ok = v.TryGetInt64(out n);
+            else if (v.ValueKind == JsonValueKind.String) ok = long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out n);
+            return ok ? n : (long?)null;
         }
 
         public static int? Int32(JsonElement v)
@@ -35,12 +38,26 @@ namespace Cxpa.Engine.Json
             _ => null,
         };
 
+        /// <summary>An object's member, or a JSON value of kind Undefined when it has none (as <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>, it throws when <paramref name="obj"/> is not an object).</summary>
+        public static JsonElement Member(JsonElement obj, string name)
+        {
+            JsonElement value = default;
+            obj.TryGetProperty(name, out value);
+            return value;
+        }
+
+        private const long MinUnixSeconds = -62135596800, MaxUnixSeconds = 253402300799;
+
         public static DateTimeOffset? Date(JsonElement v)
         {
-            if (v.ValueKind == JsonValueKind.String
-                && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var d))
-                return d;
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var secs))
+            // Out targets assigned first, as in Int64.
+            DateTimeOffset d = default;
+            long secs = 0;
+            if (v.ValueKind == JsonValueKind.String)
+                return DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out d)
+                    ? d : (DateTimeOffset?)null;
+            // Seconds no date can hold (before 0001-01-01 or after 9999-12-31) are no date, as an unreadable text is.
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out secs) && secs >= MinUnixSeconds && secs <= MaxUnixSeconds)
                 return DateTimeOffset.FromUnixTimeSeconds(secs);
             return null;
         }

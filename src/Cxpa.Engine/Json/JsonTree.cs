@@ -156,7 +156,8 @@ namespace Cxpa.Engine.Json
                     return;
                 default:
                     if (WriteScalar(w, value, rules)) return;
-                    if (value is IEnumerable seq)
+                    var seq = value as IEnumerable; // not a pattern variable: a mutant of the test below still compiles
+                    if (seq != null)
                     {
                         w.WriteStartArray();
                         foreach (var item in seq) Write(w, item, depth + 1, rules);

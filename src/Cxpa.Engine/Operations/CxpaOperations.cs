@@ -106,8 +106,9 @@ namespace Cxpa.Engine.Operations
                     var r = new RegisteredRun { AgentId = agentId, ExternalRunId = externalRunId };
                     if (root.TryGetProperty("runId", out var id)) r.RunId = JsonRead.Int64(id) ?? 0;
                     if (r.RunId <= 0) throw a.Invalid("the answer has no runId");
-                    if (root.TryGetProperty("credentialsToken", out var tok) && tok.ValueKind == JsonValueKind.String && tok.GetString() is { Length: > 0 } s)
-                        r.CredentialsToken = Secret.FromString(s);
+                    var tok = JsonRead.Member(root, "credentialsToken");
+                    var tokenText = tok.ValueKind == JsonValueKind.String ? tok.GetString() : null;
+                    if (!string.IsNullOrEmpty(tokenText)) r.CredentialsToken = Secret.FromString(tokenText!);
                     if (root.TryGetProperty("expiresInSeconds", out var exp)) r.ExpiresInSeconds = JsonRead.Int32(exp);
                     if (r.ExpiresInSeconds != null) r.ExpiresAt = a.Options.TimeProvider.GetUtcNow().AddSeconds(r.ExpiresInSeconds.Value);
                     return r;
@@ -265,7 +266,7 @@ namespace Cxpa.Engine.Operations
             bool timedOut = status == 202 || (root.TryGetProperty("timedOut", out var t) && t.ValueKind == JsonValueKind.True);
             if (timedOut)
             {
-                long id = root.TryGetProperty("runId", out var r) ? JsonRead.Int64(r) ?? 0 : 0;
+                long id = JsonRead.Int64(JsonRead.Member(root, "runId")) ?? 0;
                 if (id <= 0) throw a.Invalid("the 202 answer has no runId");
                 return new TriggerWaitResult { RunId = id, TimedOut = true };
             }
@@ -308,7 +309,9 @@ namespace Cxpa.Engine.Operations
             var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var p in root.EnumerateObject())
                 fields[p.Name] = JsonTree.ToValue(p.Value, DictionaryObjectFactory.Instance);
-            c.Type = fields.TryGetValue("type", out var t) && t is string ts ? ts : "";
+            object? type = null; // assigned first: every Stryker mutant of the lines below still compiles
+            fields.TryGetValue("type", out type);
+            c.Type = type as string ?? "";
             c.Fields = fields;
             return c;
         }

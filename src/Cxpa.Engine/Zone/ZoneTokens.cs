@@ -266,7 +266,7 @@ namespace Cxpa.Engine.Zone
                 if (header == null)
                     return Fail(ZoneTokenFailureReason.Malformed, what + "'s header is not a JSON object.", out message);
 
-                if (!header.TryGetValue("alg", out var alg) || !(alg is string algName) || !string.Equals(algName, "HS256", StringComparison.Ordinal))
+                if (!string.Equals(ValueOf(header, "alg") as string, "HS256", StringComparison.Ordinal))
                     return Fail(ZoneTokenFailureReason.AlgorithmNotAllowed, what + "'s algorithm is not HS256.", out message);
                 if (header.Count > 1)
                 {
@@ -396,17 +396,30 @@ namespace Cxpa.Engine.Zone
         /// <summary>Whether an <c>aud</c> claim names the audience: a string equal to it, or an array of strings holding it (jose's rule).</summary>
         private static bool AudienceHolds(object? aud, string audience)
         {
-            if (aud is string text) return string.Equals(text, audience, StringComparison.Ordinal);
-            if (aud is List<object?> list && IsStringList(list))
+            // Casts with "as" rather than pattern variables here and below: every Stryker mutant of these conditions
+            // then still compiles (a pattern variable left unassigned by a mutated condition does not).
+            var text = aud as string;
+            if (text != null) return string.Equals(text, audience, StringComparison.Ordinal);
+            var list = aud as List<object?>;
+            if (list != null && IsStringList(list))
                 foreach (var item in list) if (string.Equals((string)item!, audience, StringComparison.Ordinal)) return true;
             return false;
         }
 
         private static bool IsStringList(object value)
         {
-            if (!(value is List<object?> list)) return false;
+            var list = value as List<object?>;
+            if (list == null) return false;
             foreach (var item in list) if (!(item is string)) return false;
             return true;
+        }
+
+        /// <summary>A member's value, or null when it is absent.</summary>
+        private static object? ValueOf(Dictionary<string, object?> members, string name)
+        {
+            object? value = null;
+            members.TryGetValue(name, out value);
+            return value;
         }
 
         private static bool IsNumericDate(object? value)
@@ -416,20 +429,27 @@ namespace Cxpa.Engine.Zone
             return d >= MinNumericDate && d <= MaxNumericDate;
         }
 
-        private static double ToDouble(object? value) => value is long l ? l : value is double d ? d : double.NaN;
+        private static double ToDouble(object? value)
+        {
+            if (value is long) return (long)value;
+            if (value is double) return (double)value;
+            return double.NaN;
+        }
 
         private static long? ToAgentId(object? value)
         {
-            if (value is long l) return l;
+            if (value is long) return (long)value;
+            if (!(value is double)) return null;
             // A JSON number such as 42.0 is still the number 42 (as in JavaScript).
-            if (value is double d && Math.Floor(d) == d && d >= -9.2233720368547748E+18 && d < 9.2233720368547758E+18) return (long)d;
+            double d = (double)value;
+            if (Math.Floor(d) == d && d >= -9.2233720368547748E+18 && d < 9.2233720368547758E+18) return (long)d;
             return null;
         }
 
         private static DateTimeOffset? ToTime(object? value)
         {
             if (!IsNumericDate(value)) return null;
-            if (value is long l) return DateTimeOffset.FromUnixTimeSeconds(l);
+            if (value is long) return DateTimeOffset.FromUnixTimeSeconds((long)value);
             double ms = Math.Round(ToDouble(value) * 1000d);
             ms = Math.Max(MinNumericDate * 1000d, Math.Min(MaxNumericDate * 1000d + 999d, ms));
             return DateTimeOffset.FromUnixTimeMilliseconds((long)ms);

@@ -36,6 +36,24 @@ public sealed class JsonEdgeTests
         => Assert.Equal(expected, JsonRead.Int64(E(json)));
 
     [Theory]
+    [InlineData("253402300800")]
+    [InlineData("-62135596801")]
+    [InlineData("9223372036854775807")]
+    [InlineData("-9223372036854775808")]
+    public void Date_outside_what_a_date_can_hold_is_no_date_not_an_exception(string json)
+        => Assert.Null(JsonRead.Date(E(json)));
+
+    [Fact]
+    public void Member_is_the_value_or_undefined_and_refuses_a_non_object_as_TryGetProperty_does()
+    {
+        Assert.Equal(7, JsonRead.Member(E("{\"a\":7}"), "a").GetInt32());
+        Assert.Equal(JsonValueKind.Null, JsonRead.Member(E("{\"a\":null}"), "a").ValueKind);
+        Assert.Equal(JsonValueKind.Undefined, JsonRead.Member(E("{\"a\":7}"), "b").ValueKind);
+        Assert.Equal(JsonValueKind.Undefined, JsonRead.Member(E("{\"a\":7}"), "A").ValueKind);
+        Assert.Throws<InvalidOperationException>(() => JsonRead.Member(E("[1]"), "a"));
+    }
+
+    [Theory]
     [InlineData("true", true)]
     [InlineData("false", false)]
     [InlineData("\"true\"", null)]
@@ -53,6 +71,8 @@ public sealed class JsonEdgeTests
         Assert.Null(JsonRead.Date(E("\"not a date\"")));
         Assert.Null(JsonRead.Date(E("1.5")));
         Assert.Null(JsonRead.Date(E("true")));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(253402300799), JsonRead.Date(E("253402300799")));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(-62135596800), JsonRead.Date(E("-62135596800")));
     }
 
     [Theory]
