@@ -73,7 +73,7 @@ namespace Cxpa.Engine.Runs
         }
 
         /// <summary>True when every run is terminal (or failed to be read) and returned.</summary>
-        public bool IsDone { get { lock (_gate) return _pending.Count == 0 && _ready.Count == 0 && _failures.Count == 0; } }
+        public bool IsDone { get { lock (_gate) return Size(_pending) == 0 && Size(_ready) == 0 && Size(_failures) == 0; } }
 
         /// <summary>Runs that could not be read (404, 401, 403...) since the last call, with the error; they are no longer waited on.</summary>
         public IReadOnlyList<KeyValuePair<Run, Exception>> TakeFailures()
@@ -93,13 +93,13 @@ namespace Cxpa.Engine.Runs
             {
                 lock (_gate)
                 {
-                    if (_ready.Count > 0 || _failures.Count > 0)
+                    if (Size(_ready) > 0 || Size(_failures) > 0)
                     {
                         var done = _ready.ToList();
                         _ready.Clear();
                         return done;
                     }
-                    if (_pending.Count == 0) return Array.Empty<Run>();
+                    if (Size(_pending) == 0) return Array.Empty<Run>();
                 }
                 ThrowIfDeadlinePassed();
                 // The first round of the waiter's life polls at once; every later one waits first.
@@ -208,11 +208,17 @@ namespace Cxpa.Engine.Runs
 
         private static TimeSpan Longer(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
+        /// <summary>
+        /// A collection's count. The one <c>.Count</c> of this class: Stryker mutates every <c>.Count</c> into <c>.Sum</c>,
+        /// which cannot compile here, and in a condition that failure took the condition's other mutants with it.
+        /// </summary>
+        private static int Size<T>(IReadOnlyCollection<T> items) => items.Count;
+
         private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
         private void NoteTransient(List<KeyValuePair<Run, Exception>> transient)
         {
-            TransientFailures += transient.Count;
+            TransientFailures += Size(transient);
             TimeSpan? retryAfter = null;
             foreach (var f in transient)
             {
@@ -266,7 +272,7 @@ namespace Cxpa.Engine.Runs
         {
             if (!DeadlinePassed()) return;
             int n;
-            lock (_gate) n = _pending.Count;
+            lock (_gate) n = Size(_pending);
             throw new CxpaTimeoutException(n == 1
                 ? $"Run {Pending[0].RunId} did not finish within the time allowed for the wait."
                 : $"{n} runs did not finish within the time allowed for the wait.", n == 1 ? Pending[0].RunId : (long?)null);
