@@ -66,4 +66,19 @@ public sealed class SmallTypesTests
         Assert.Equal("x", copy.Reveal());
         Assert.Equal("", Secret.FromString("").Reveal());
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a")]
+    [InlineData("with\0nul and \uD83D\uDE00 a pair, é")]
+    [InlineData(null)] // a zone-token-sized text, made below
+    public void Text_becomes_a_read_only_SecureString_with_every_character_as_given(string? text)
+    {
+        text ??= new string('t', 4096) + "." + new string('u', 250);
+        var secret = Secret.FromString(text);
+        Assert.Equal(text.Length, secret.Length);
+        Assert.Equal(text, secret.Reveal());
+        var copy = secret.ToSecureString();
+        Assert.Equal(text.Length, copy.Length);
+    }
 }
