@@ -45,6 +45,7 @@ namespace Cxpa.PowerShell
         private CxpaConnection? _runConnection;
         private bool _resolved;
         private string? _resolvedToken;
+        private SecureString? _resolvedSecure;
 
         /// <summary>The connection resolved by <see cref="ResolveRunConnection"/>.</summary>
         internal CxpaConnection RunConnection => _runConnection!;
@@ -71,7 +72,10 @@ namespace Cxpa.PowerShell
         /// </summary>
         internal bool ResolveForRecord()
         {
+            // The same SecureString as the last record's (one -ZoneToken, or one session's Token piped): nothing to read.
+            if (_resolved && ReferenceEquals(ZoneToken, _resolvedSecure)) return false;
             var token = ZoneToken == null ? null : Secret.FromSecureString(ZoneToken).Reveal();
+            _resolvedSecure = ZoneToken;
             if (_resolved && string.Equals(token, _resolvedToken, StringComparison.Ordinal)) return false;
             ResolveRunConnection();
             _resolved = true;

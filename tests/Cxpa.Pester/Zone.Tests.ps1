@@ -186,6 +186,31 @@ Describe 'Test-CxpaZoneToken' {
     }
 }
 
+Describe 'Sessions piped to Get-CxpaRun and Wait-CxpaRun' {
+    BeforeAll {
+        $script:tokenA = New-CxpaZoneToken -Secret $secret -Audience $aud -UserId $d.UserId -AgentId 42
+        # Same claims, signed with a secret the platform does not know: the emulator refuses it.
+        $script:tokenB = New-CxpaZoneToken -Secret $otherSecret -Audience $aud -UserId $d.UserId -AgentId 42
+        $script:zoneRun = Start-CxpaRun -BaseUrl $url -ZoneToken $tokenA -InputObject @{ url = 'https://example.com' } -Wait
+    }
+
+    It 'reads each record with its own Token: the same session twice, another, then the first again' {
+        $a = [pscustomobject]@{ RunId = $zoneRun.RunId; Token = $tokenA }
+        $b = [pscustomobject]@{ RunId = $zoneRun.RunId; Token = $tokenB }
+        $out = @($a, $a, $b, $a | Get-CxpaRun -BaseUrl $url -ThrottleLimit 1 -ErrorVariable err -ErrorAction SilentlyContinue)
+        @($out | Where-Object { $_ -is [Cxpa.Run] }).RunId | Should -Be @($zoneRun.RunId, $zoneRun.RunId, $zoneRun.RunId)
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'Unauthorized,Cxpa.PowerShell.Cmdlets.GetCxpaRunCommand'
+    }
+
+    It 'Wait-CxpaRun takes one session''s runs, and refuses a second token with ConnectionConflict' {
+        $a = [pscustomobject]@{ RunId = $zoneRun.RunId; Token = $tokenA }
+        $b = [pscustomobject]@{ RunId = $zoneRun.RunId; Token = $tokenB }
+        @($a, $a | Wait-CxpaRun -BaseUrl $url).Status | Should -Be @('completed')
+        { $a, $b | Wait-CxpaRun -BaseUrl $url -ErrorAction Stop } | Should -Throw -ErrorId 'ConnectionConflict,Cxpa.PowerShell.Cmdlets.WaitCxpaRunCommand'
+    }
+}
+
 Describe 'Start-CxpaRun -ZoneToken' {
     It 'starts a run of the token''s agent in zone mode and completes it, attributed to the token''s user' {
         Clear-CxpaTestRequestLog -Emulator $emu
